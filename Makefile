@@ -1,0 +1,38 @@
+# Two entry points for a fresh machine:  `make verify`  and  `make test`.
+# Both create (or reuse) the virtual environment .venv in this checkout.
+PYTHON ?= python3
+VENV   ?= .venv
+# torch is installed on its own, pinned, before the project: on a machine
+# with a GPU this build from PyPI is the CUDA one; override with e.g.
+# `make TORCH=torch==2.5.1 verify`.
+TORCH  ?= torch==2.13.0
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: verify test derive figures bench clean
+
+$(STAMP): pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet "$(TORCH)"
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+verify: $(STAMP)
+	$(BIN)/gentoys verify
+
+test: $(STAMP)
+	$(BIN)/gentoys derive --check
+	$(BIN)/python -m pytest -q
+
+derive: $(STAMP)
+	$(BIN)/gentoys derive
+
+figures: $(STAMP)
+	$(BIN)/gentoys figures
+
+bench: $(STAMP)
+	$(BIN)/gentoys bench
+
+clean:
+	rm -rf $(VENV)

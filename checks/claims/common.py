@@ -1,0 +1,43 @@
+"""Small helpers shared by the claim modules."""
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..claim import Evidence
+from ..compare import same_expression
+from ..profile import Context
+
+
+def probes(ctx: Context, **ranges: tuple[sp.Symbol, float, float]) -> list[dict[sp.Symbol, float]]:
+    """``ctx.profile.n_probes`` random points, each symbol uniform in its (low, high)."""
+    rng = np.random.default_rng(ctx.seed + 17)
+    return [
+        {sym: float(np.round(rng.uniform(lo, hi), 6)) for sym, lo, hi in ranges.values()}
+        for _ in range(ctx.profile.n_probes)
+    ]
+
+
+def symbolic(summary: str, seed_expr, derived_expr, points) -> tuple[Evidence, bool]:
+    """S evidence: the seed's expression against the derived one."""
+    cmp = same_expression(seed_expr, derived_expr, points)
+    ev = Evidence(
+        "S",
+        summary,
+        {
+            "seed": sp.sstr(seed_expr),
+            "derived": sp.sstr(derived_expr),
+            "equal": cmp.equal,
+            "max_rel_difference_at_probes": cmp.max_abs_difference,
+        },
+    )
+    return ev, cmp.equal
+
+
+def pending_simulation(what: str) -> Evidence:
+    """M evidence that the batched simulator will supply."""
+    return Evidence("M", f"simulation pending: {what}", pending=True)
+
+
+def fmt(x: float, digits: int = 4) -> str:
+    return f"{float(x):.{digits}g}"

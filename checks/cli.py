@@ -1,0 +1,85 @@
+"""The ``gentoys`` command line: verify, derive."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+DOC_PATH = Path("docs/derivations.md")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gentoys")
+def main() -> None:
+    """Derive, simulate and verify the claims of the generalization toy models."""
+
+
+@main.command()
+@click.option("--profile", type=click.Choice(["quick", "full"]), default="quick", show_default=True,
+              help="Size of the numerical and simulated evidence.")
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of every random draw.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Also write the JSON report here (written only when every check ran).")
+@click.option("--strict", is_flag=True, help="Exit 1 when a claim is refuted, too.")
+@click.option("--only", multiple=True, metavar="ID", help="Run only these claim ids (repeatable).")
+def verify(profile: str, device: str, seed: int, json_path: str | None, strict: bool, only: tuple[str, ...]) -> None:
+    """Judge every claim of the seed and print a verdict table."""
+    from .files import write_atomic
+    from .profile import PROFILES, Context
+    from .report import dumps, print_report
+    from .runner import CheckCrashed, run_claims
+
+    console = Console()
+    ctx = Context(PROFILES[profile], seed=seed, device=_device(device))
+    try:
+        with console.status("deriving and checking...") as status:
+            results = run_claims(ctx, only or None,
+                                 on_result=lambda r: status.update(f"{r.claim.id}: {r.outcome.verdict}"))
+    except (CheckCrashed, ValueError) as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(2)
+    print_report(results, console)
+    if json_path:
+        write_atomic(json_path, dumps(ctx, results))
+        console.print(f"report written to {json_path}")
+    if not all(r.outcome.agreement for r in results):
+        sys.exit(1)
+    if strict and any(r.outcome.verdict == "refuted" for r in results):
+        sys.exit(1)
+
+
+def _device(name: str) -> str:
+    from sim.device import resolve_device
+
+    try:
+        return str(resolve_device(name))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--device") from None
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Exit 1 if the committed document differs from a fresh render.")
+@click.option("--out", type=click.Path(dir_okay=False), default=str(DOC_PATH), show_default=True)
+def derive(check: bool, out: str) -> None:
+    """Regenerate docs/derivations.md from the SymPy derivations."""
+    from .docs import render
+    from .files import write_atomic
+
+    text = render()
+    path = Path(out)
+    if check:
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current != text:
+            click.echo(f"{path} is stale: run `gentoys derive` and commit it", err=True)
+            sys.exit(1)
+        click.echo(f"{path} is current")
+        return
+    write_atomic(path, text)
+    click.echo(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

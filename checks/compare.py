@@ -1,0 +1,99 @@
+"""The comparisons every check is built from, each able to say no.
+
+* :func:`same_expression` - a seed formula against a derived one: symbolic
+  simplification first, then exact evaluation at probe points inside the
+  domain (simplify can miss an identity, probes cannot fake one).
+* :func:`close` - two numbers from independent routes, relative tolerance.
+* :func:`within_errors` - a simulated mean against a prediction, in standard
+  errors plus a stated finite-size allowance.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+import numpy as np
+import sympy as sp
+
+
+@dataclass(frozen=True)
+class ExprComparison:
+    equal: bool
+    difference: sp.Expr
+    max_abs_difference: float
+
+    def __bool__(self) -> bool:
+        return self.equal
+
+
+def same_expression(
+    a: sp.Expr,
+    b: sp.Expr,
+    probes: Iterable[Mapping[sp.Symbol, float]],
+    tol: float = 1e-12,
+) -> ExprComparison:
+    """Whether ``a`` and ``b`` agree as functions on the probe points."""
+    diff = sp.simplify(sp.sympify(a) - sp.sympify(b))
+    worst = 0.0
+    for point in probes:
+        exact = {k: sp.nsimplify(v) for k, v in point.items()}
+        values = [sp.N(sp.sympify(e).subs(exact), 30) for e in (a, b)]
+        free = set().union(*(v.free_symbols for v in values))
+        if free:
+            raise ValueError(f"probe point {point} leaves symbols {sorted(map(str, free))} unassigned")
+        va, vb = (complex(v) for v in values)
+        scale = max(1.0, abs(va), abs(vb))
+        worst = max(worst, abs(va - vb) / scale)
+    return ExprComparison(worst <= tol, diff, worst)
+
+
+def relative_error(a: float, b: float) -> float:
+    return abs(a - b) / max(abs(a), abs(b), 1e-300)
+
+
+def close(a: float, b: float, rtol: float) -> bool:
+    """Relative agreement of two independent numbers; NaN never agrees."""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return False
+    return abs(a - b) <= rtol * max(abs(a), abs(b))
+
+
+@dataclass(frozen=True)
+class StatComparison:
+    mean: float
+    se: float
+    target: float
+    allowance: float
+    n_se: float
+
+    @property
+    def z(self) -> float:
+        """Deviation in standard errors, after the allowance is spent."""
+        excess = max(abs(self.mean - self.target) - self.allowance, 0.0)
+        return excess / self.se if self.se > 0 else (0.0 if excess == 0 else math.inf)
+
+    @property
+    def ok(self) -> bool:
+        return math.isfinite(self.mean) and self.z <= self.n_se
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def as_dict(self) -> dict[str, float]:
+        return {"mean": self.mean, "se": self.se, "target": self.target, "allowance": self.allowance,
+                "z": self.z, "n_se": self.n_se}
+
+
+def mean_se(samples) -> tuple[float, float]:
+    """Mean and standard error of independent samples."""
+    x = np.asarray(samples, dtype=float).ravel()
+    if x.size < 2:
+        raise ValueError(f"need at least 2 independent samples for a standard error, got {x.size}")
+    return float(x.mean()), float(x.std(ddof=1) / math.sqrt(x.size))
+
+
+def within_errors(samples, target: float, allowance: float = 0.0, n_se: float = 4.0) -> StatComparison:
+    """Is the mean of ``samples`` within ``n_se`` standard errors + ``allowance`` of ``target``?"""
+    m, se = mean_se(samples)
+    return StatComparison(m, se, float(target), float(allowance), float(n_se))

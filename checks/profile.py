@@ -1,0 +1,28 @@
+"""Run profiles: how large the numerical and simulated evidence is."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    dim: int  # D of sampled spectra
+    n_sets: int  # independent data sets per statistic
+    ratios: tuple[float, ...]  # values of q probed by sampled evidence
+    n_probes: int  # random parameter points for S and N comparisons
+
+
+PROFILES = {
+    "quick": Profile("quick", dim=300, n_sets=40, ratios=(0.3, 0.7), n_probes=6),
+    "full": Profile("full", dim=1000, n_sets=100, ratios=(0.2, 0.5, 0.7, 0.9), n_probes=20),
+}
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a check may depend on besides the theory itself."""
+
+    profile: Profile
+    seed: int = 0
+    device: str = "cpu"

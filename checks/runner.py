@@ -1,0 +1,35 @@
+"""Run the registered claims and collect their results."""
+from __future__ import annotations
+
+import time
+from typing import Callable, Iterable
+
+from .claim import Result
+from .profile import Context
+from .registry import load_all
+
+
+class CheckCrashed(RuntimeError):
+    """A claim's check raised: a bug in the toolkit, never a verdict."""
+
+
+def run_claims(ctx: Context, ids: Iterable[str] | None = None,
+               on_result: Callable[[Result], None] | None = None) -> list[Result]:
+    claims = load_all()
+    wanted = list(ids) if ids else list(claims)
+    unknown = [i for i in wanted if i not in claims]
+    if unknown:
+        raise ValueError(f"unknown claim id(s) {unknown}; known: {sorted(claims)}")
+    results = []
+    for cid in wanted:
+        c = claims[cid]
+        start = time.perf_counter()
+        try:
+            outcome = c.check(ctx)
+        except Exception as exc:  # report which claim broke, then stop: no half report
+            raise CheckCrashed(f"check of claim {cid!r} raised {type(exc).__name__}: {exc}") from exc
+        result = Result(c, outcome, time.perf_counter() - start)
+        results.append(result)
+        if on_result:
+            on_result(result)
+    return results

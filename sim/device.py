@@ -1,0 +1,22 @@
+"""Device and dtype selection shared by every simulation."""
+from __future__ import annotations
+
+import torch
+
+
+def resolve_device(name: str = "cpu") -> torch.device:
+    """``"cpu"``, ``"cuda"`` (error if absent) or ``"auto"`` (CUDA when present)."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name not in ("cpu", "cuda") and not name.startswith("cuda:"):
+        raise ValueError(f"device={name!r} is not one of 'cpu', 'cuda', 'auto'")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device={name!r} was asked for but torch sees no CUDA device")
+    return torch.device(name)
+
+
+def generator(seed: int, device: torch.device) -> torch.Generator:
+    """A seeded generator on ``device``: the same seed gives the same draws."""
+    gen = torch.Generator(device=device)
+    gen.manual_seed(int(seed))
+    return gen
