@@ -11,11 +11,16 @@ class Profile:
     n_sets: int  # independent data sets per statistic
     ratios: tuple[float, ...]  # values of q probed by sampled evidence
     n_probes: int  # random parameter points for S and N comparisons
+    sim_dim: int = 200  # D of simulated training
+    sim_sets: int = 10  # independent data sets trained at once
+    sim_epochs: int = 200
 
 
 PROFILES = {
-    "quick": Profile("quick", dim=300, n_sets=40, ratios=(0.3, 0.7), n_probes=6),
-    "full": Profile("full", dim=1000, n_sets=100, ratios=(0.2, 0.5, 0.7, 0.9), n_probes=20),
+    "quick": Profile("quick", dim=300, n_sets=40, ratios=(0.3, 0.7), n_probes=6, sim_dim=300, sim_sets=30,
+                     sim_epochs=200),
+    "full": Profile("full", dim=1000, n_sets=100, ratios=(0.2, 0.5, 0.7, 0.9), n_probes=20, sim_dim=1000,
+                    sim_sets=100, sim_epochs=200),
 }
 
 

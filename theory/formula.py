@@ -7,6 +7,7 @@ Calling a formula validates every argument against its :class:`Domain`.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable
@@ -58,6 +59,35 @@ class Formula:
     @cached_property
     def _mpmath(self) -> Callable:
         return sp.lambdify(self.symbols, self.expr, modules="mpmath")
+
+    @cached_property
+    def _torch(self) -> Callable:
+        import torch
+
+        def pairwise(op):
+            def reduce(*args):
+                out = torch.as_tensor(args[0])
+                for a in args[1:]:
+                    out = op(out, torch.as_tensor(a))
+                return out
+
+            return reduce
+
+        # SymPy's torch printer writes Max as torch.max (no scalars) and the plain
+        # printer writes sign as a Python conditional: route them to element-wise ops.
+        swaps = {sp.Max: ("tmax", pairwise(torch.maximum)), sp.Min: ("tmin", pairwise(torch.minimum)),
+                 sp.sign: ("tsign", torch.sign), sp.Abs: ("tabs", torch.abs)}
+        expr = self.expr
+        for func, (name, _) in swaps.items():
+            expr = expr.replace(func, lambda *a, n=name: sp.Function(n)(*a))
+        table = {name: op for name, op in swaps.values()}
+        table.update({"sqrt": torch.sqrt, "exp": torch.exp, "log": torch.log, "pi": math.pi})
+        return sp.lambdify(self.symbols, expr, modules=[table])
+
+    def torch(self, *tensors):
+        """Evaluate on torch tensors (any device, autograd-friendly). No domain
+        check: this is the hot-loop back end, validate once with ``validate``."""
+        return self._torch(*tensors)
 
     def validate(self, *values) -> list[np.ndarray]:
         if len(values) != len(self.params):

@@ -96,7 +96,7 @@ _MAX_SERIES_MOMENT = 8
 def _moments_from_series(order: int) -> list[sp.Expr]:
     """Moments from g(lambda) = sum_k (-1)^k m_k / lambda^(k+1) at lambda -> infinity."""
     series = sp.series(resolvent_expr.subs(lam, 1 / _w), _w, 0, order + 2).removeO()
-    return [sp.expand(sp.simplify((-1) ** j * series.coeff(_w, j + 1))) for j in range(order + 1)]
+    return [sp.expand(sp.cancel((-1) ** j * series.coeff(_w, j + 1))) for j in range(order + 1)]
 
 
 moment_exprs = _moments_from_series(_MAX_SERIES_MOMENT)

@@ -58,7 +58,13 @@ def ridge_correction(q: float | np.ndarray, lam: float | np.ndarray | None = Non
     return _correction(q, lam)
 
 
+def _ridge_correction_mp(q: float, lam: float | None = None):
+    """mpmath evaluation at the working precision, same defaults."""
+    return correction_at_lambda_R.mp(q) if lam is None else _correction.mp(q, lam)
+
+
 ridge_correction.expr = correction_expr  # type: ignore[attr-defined]
+ridge_correction.mp = _ridge_correction_mp  # type: ignore[attr-defined]
 
 
 def ridge_correction_sup() -> sp.Expr:

@@ -21,7 +21,8 @@ from ..compare import within_errors
 from ..numerics import mp_average, sampled_spectra, unit_vector
 from ..profile import Context
 from ..registry import claim
-from .common import fmt, pending_simulation, probes, symbolic
+from . import simulated
+from .common import fmt, probes, symbolic
 
 _RATIO = (q, 0.05, 0.95)
 
@@ -101,7 +102,7 @@ def null_fraction_exact(ctx: Context) -> Outcome:
         "N", f"||P_0 v||^2 over {gram.n_sets} data sets (D={dim}, N={n}) for a coordinate axis and a random "
         "direction vs the exact finite-D value 1 - N/D (no allowance: isotropy is exact)",
         {"axis": cmp_axis.as_dict(), "random": cmp_rand.as_dict()}, agrees=iso_ok))
-    evidence.append(pending_simulation("trained students leave the null-space component of S0 - T untouched"))
+    evidence.append(simulated.null_space_untouched(ctx))
     holds = atom_ok and zeros.numbers["all_exact"] and iso_ok
     return Outcome("confirmed" if holds else "refuted", evidence,
                    key=f"null fraction {fmt(cmp_axis.mean)} (axis), {fmt(cmp_rand.mean)} (random) vs {fmt(target)}",
@@ -160,7 +161,7 @@ def eq1_unregularized_plateau(ctx: Context) -> Outcome:
     ev3 = Evidence("N", "exact plateau 1/2 ||P_0 (S0 - T)||^2 of sampled data sets (q=0.7) vs the formula at finite "
                    "D (exact at every D: no allowance)", numbers, agrees=agree)
     ok = ok1 and ok2
-    return Outcome("confirmed" if ok else "refuted", [ev1, ev2, ev3, pending_simulation("GD and momentum plateaus")],
+    return Outcome("confirmed" if ok else "refuted", [ev1, ev2, ev3, simulated.unregularized_plateau(ctx)],
                    key=f"fixed S0: {fmt(numbers['fixed S0']['mean'])} vs {fmt(numbers['fixed S0']['target'])}",
                    correction="" if ok else "see evidence")
 
@@ -230,7 +231,7 @@ def eq2_ridge_plateau(ctx: Context) -> Outcome:
     ev_n = Evidence("N", f"exact plateau 1/2 ||lambda (Sigma_tr + lambda)^-1 T||^2 of sampled data sets at "
                     f"lambda = lambda_R(q), D={ctx.profile.dim}, vs the MP closed form (allowance 5/D relative: "
                     "the O(1/D) finite-size bias of a smooth spectral average)", sampled, agrees=s_ok)
-    return Outcome("confirmed" if ok else "refuted", [ev_s, ev_q, ev_n, pending_simulation("ridge GD plateau")],
+    return Outcome("confirmed" if ok else "refuted", [ev_s, ev_q, ev_n, simulated.ridge_plateau(ctx)],
                    key=f"MP at q=0.7, lambda_R: {fmt(gf.ridge_plateau(0.7, float(lambda_R(0.7))))}",
                    correction="" if ok else "see evidence")
 
@@ -258,7 +259,7 @@ def eq3_ridge_small_lambda(ctx: Context) -> Outcome:
     ev_n = Evidence("N", "lambda^2 coefficient: mpmath quadrature at lambda = 1e-6 vs the derived series", numbers,
                     agrees=agree)
     ok = ok_c and linear_zero and no_s0
-    return Outcome("confirmed" if ok else "refuted", [ev_c, ev_n, pending_simulation("small-lambda ridge plateau")],
+    return Outcome("confirmed" if ok else "refuted", [ev_c, ev_n, simulated.ridge_correction_measured(ctx)],
                    key=f"plateau = (1-q)/2 + {sp.sstr(gf.small_lambda_coefficient)} lambda^2 + ...",
                    correction="" if ok else "see evidence")
 
@@ -277,7 +278,7 @@ def ridge_beats_unregularized(ctx: Context) -> Outcome:
     corr = ("ridge is lower exactly when <||S0||^2> > c(q, lambda) ||T||^2, with c the relative finite-lambda "
             "correction (at most 3.04 % at lambda_R); with a small or zero initialization it is slightly higher")
     holds = all(v["ratio_if_E|S0|^2=|T|^2"] < 1 for v in numbers.values())
-    return Outcome("confirmed" if holds else "refuted", [ev, pending_simulation("measured plateaus of GD and ridge")],
+    return Outcome("confirmed" if holds else "refuted", [ev, simulated.ridge_vs_unregularized(ctx)],
                    correction="" if holds else corr,
                    key=f"ratio {fmt(numbers['q=0.7']['ratio_if_E|S0|^2=|T|^2'])} at q=0.7 (E|S0|^2=1)",
                    readings=[Reading("for an initialization of the seed's size (<||S0||^2> = ||T||^2)", "confirmed",
