@@ -14,13 +14,15 @@ class Profile:
     sim_dim: int = 200  # D of simulated training
     sim_sets: int = 10  # independent data sets trained at once
     sim_epochs: int = 200
+    sparse_sets: int = 10  # data sets of the sparse-teacher comparison
+    sparse_epochs: int = 500
 
 
 PROFILES = {
     "quick": Profile("quick", dim=300, n_sets=40, ratios=(0.3, 0.7), n_probes=6, sim_dim=300, sim_sets=30,
-                     sim_epochs=200),
+                     sim_epochs=200, sparse_sets=16, sparse_epochs=500),
     "full": Profile("full", dim=1000, n_sets=100, ratios=(0.2, 0.5, 0.7, 0.9), n_probes=20, sim_dim=1000,
-                    sim_sets=100, sim_epochs=200),
+                    sim_sets=100, sim_epochs=200, sparse_sets=30, sparse_epochs=500),
 }
 
 

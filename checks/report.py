@@ -25,8 +25,8 @@ def _clean(obj: Any) -> Any:
         return {str(k): _clean(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_clean(v) for v in obj]
-    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
-        obj = obj.item()
+    if hasattr(obj, "tolist") and not isinstance(obj, (str, bytes)):  # numpy / torch, any shape
+        return _clean(obj.tolist())
     if isinstance(obj, float) and not math.isfinite(obj):
         return str(obj)
     if isinstance(obj, (str, int, float, bool)) or obj is None:

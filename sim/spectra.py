@@ -12,7 +12,7 @@ from functools import cached_property
 
 import torch
 
-from theory.domain import validate_int
+from theory.domain import NON_NEGATIVE, validate_int
 
 from .device import generator, resolve_device
 
@@ -60,6 +60,7 @@ class GramSample:
 
     def ridge_residual_norm2(self, teacher: torch.Tensor, lam: float | torch.Tensor) -> torch.Tensor:
         """||lam (Sigma_tr + lam)^-1 T||^2 per set: twice the ridge plateau of l_gen."""
+        NON_NEGATIVE.validate("lam", lam.cpu().numpy() if torch.is_tensor(lam) else lam)
         lam_t = torch.as_tensor(lam, dtype=self.X.dtype, device=self.X.device).reshape(-1, 1, 1)
         eye = torch.eye(self.n_samples, dtype=self.X.dtype, device=self.X.device)
         ts = self._per_set(teacher)

@@ -46,7 +46,8 @@ class Formula:
     expr: sp.Expr
     params: tuple[Param, ...]
     doc: str = ""
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    #: a check across arguments (e.g. lam_min < lam_max) that raises ValueError
+    relation: Callable[..., None] | None = field(default=None, repr=False)
 
     @property
     def symbols(self) -> tuple[sp.Symbol, ...]:
@@ -93,7 +94,10 @@ class Formula:
         if len(values) != len(self.params):
             names = ", ".join(p.label for p in self.params)
             raise TypeError(f"{self.name}({names}) takes {len(self.params)} arguments, got {len(values)}")
-        return [p.domain.validate(p.label, v) for p, v in zip(self.params, values)]
+        arrays = [p.domain.validate(p.label, v) for p, v in zip(self.params, values)]
+        if self.relation is not None:
+            self.relation(*arrays)
+        return arrays
 
     def __call__(self, *values):
         """Evaluate with numpy; returns a float for scalar input, else an array."""

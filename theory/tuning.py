@@ -20,6 +20,7 @@ Marchenko-Pastur edges.
 """
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 
 from . import derivation
@@ -88,9 +89,17 @@ _EDGES = {mu: lam_min, L: lam_max}
 _RIDGE = {mu: lam, L: lam_max + lam}
 
 
+def _ordered(lo: np.ndarray, hi: np.ndarray) -> None:
+    """The spectrum's edges must satisfy lam_min < lam_max (else the formulas give inf or NaN)."""
+    bad = ~(lo < hi)
+    if np.any(bad):
+        first = np.broadcast_to(lo, bad.shape)[bad].flat[0], np.broadcast_to(hi, bad.shape)[bad].flat[0]
+        raise ValueError(f"lam_min={first[0]:g} must be smaller than lam_max={first[1]:g}")
+
+
 def _pair(name: str, generic: sp.Expr, doc: str) -> tuple[Formula, Formula]:
     """The unregularized and the ridge version of one tuning formula."""
-    plain = Formula(name, sp.simplify(generic.subs(_EDGES)), (_MIN, _MAX), doc)
+    plain = Formula(name, sp.simplify(generic.subs(_EDGES)), (_MIN, _MAX), doc, relation=_ordered)
     ridge = Formula(name + "_ridge", sp.simplify(generic.subs(_RIDGE)), (_MAX, _LAM), doc + ", with ridge lam")
     return plain, ridge
 
@@ -100,4 +109,4 @@ rate_gd, rate_gd_ridge = _pair("rate_gd", rate_gd_generic, "optimal GD contracti
 beta_momentum, beta_momentum_ridge = _pair("beta_momentum", beta_momentum_generic, "optimal heavy-ball momentum")
 eta_momentum, eta_momentum_ridge = _pair("eta_momentum", eta_momentum_generic, "optimal heavy-ball step size")
 rate_momentum, rate_momentum_ridge = _pair("rate_momentum", rate_momentum_generic, "optimal heavy-ball factor")
-lambda_R = Formula("lambda_R", lambda_R_generic, (_MIN, _MAX), "ridge strength with R_lambda = R_0")
+lambda_R = Formula("lambda_R", lambda_R_generic, (_MIN, _MAX), "ridge strength with R_lambda = R_0", relation=_ordered)
