@@ -35,7 +35,7 @@ def same_expression(
 ) -> ExprComparison:
     """Whether ``a`` and ``b`` agree as functions on the probe points."""
     diff = sp.simplify(sp.sympify(a) - sp.sympify(b))
-    worst = 0.0
+    worst = 0.0  # relative gap; the 30-digit evaluation makes 1e-25 an absolute floor for values near zero
     for point in probes:
         exact = {k: sp.nsimplify(v) for k, v in point.items()}
         values = [sp.N(sp.sympify(e).subs(exact), 30) for e in (a, b)]
@@ -43,8 +43,9 @@ def same_expression(
         if free:
             raise ValueError(f"probe point {point} leaves symbols {sorted(map(str, free))} unassigned")
         va, vb = (complex(v) for v in values)
-        scale = max(1.0, abs(va), abs(vb))
-        worst = max(worst, abs(va - vb) / scale)
+        scale = max(abs(va), abs(vb))
+        gap = abs(va - vb)
+        worst = max(worst, 0.0 if gap <= 1e-25 else gap / scale)
     return ExprComparison(worst <= tol, diff, worst)
 
 

@@ -16,7 +16,7 @@ class CheckCrashed(RuntimeError):
 def run_claims(ctx: Context, ids: Iterable[str] | None = None,
                on_result: Callable[[Result], None] | None = None) -> list[Result]:
     claims = load_all()
-    wanted = list(ids) if ids else list(claims)
+    wanted = list(dict.fromkeys(ids)) if ids else list(claims)  # each claim once, in the order asked
     unknown = [i for i in wanted if i not in claims]
     if unknown:
         raise ValueError(f"unknown claim id(s) {unknown}; known: {sorted(claims)}")

@@ -1,0 +1,77 @@
+"""The L1 proximal wrapper: each scaling rule reaches the lasso solution its theory predicts."""
+import numpy as np
+import pytest
+import torch
+from sklearn.linear_model import Lasso
+
+from sim.prox import L1Prox, prox_lasso
+
+
+@pytest.fixture(scope="module")
+def problem():
+    rng = np.random.default_rng(0)
+    n, d = 40, 60
+    X = rng.normal(size=(n, d))
+    w = np.zeros(d)
+    w[:5] = rng.normal(size=5)
+    y = X @ w + 0.1 * rng.normal(size=n)
+    L = np.linalg.eigvalsh(X.T @ X / n).max()
+    return X, y, L
+
+
+def _lasso(X, y, alpha):
+    return Lasso(alpha=alpha, fit_intercept=False, tol=1e-12, max_iter=200000).fit(X, y).coef_
+
+
+def _run(X, y, make, alpha, scaling, steps=6000):
+    n = len(y)
+    Xt, yt = torch.tensor(X), torch.tensor(y)
+    w = torch.zeros(X.shape[1], dtype=torch.float64, requires_grad=True)
+    opt = L1Prox(make([w]), alpha, scaling)
+    for _ in range(steps):
+        opt.zero_grad()
+        (((Xt @ w - yt) ** 2).sum() / (2 * n)).backward()
+        opt.step()
+    return w.detach().numpy()
+
+
+def test_prox_lasso_matches_soft_threshold():
+    x = torch.tensor([-2.0, -0.1, 0.0, 0.3, 1.5])
+    assert torch.equal(prox_lasso(x, 0.5, 2.0), torch.tensor([-1.0, 0.0, 0.0, 0.0, 0.5]))
+
+
+def test_sgd_with_prox_solves_the_lasso(problem):
+    X, y, L = problem
+    w = _run(X, y, lambda p: torch.optim.SGD(p, lr=1 / L), 0.05, "lr")
+    np.testing.assert_allclose(w, _lasso(X, y, 0.05), atol=1e-8)
+
+
+def test_momentum_with_plain_prox_solves_a_weaker_lasso(problem):
+    """Heavy ball's fixed point: the lasso with l1reg * (1 - beta), not l1reg."""
+    X, y, L = problem
+    beta = 0.5
+    w = _run(X, y, lambda p: torch.optim.SGD(p, lr=0.5 / L, momentum=beta), 0.05, "lr")
+    np.testing.assert_allclose(w, _lasso(X, y, 0.05 * (1 - beta)), atol=1e-8)
+    assert np.abs(w - _lasso(X, y, 0.05)).max() > 1e-3
+
+
+def test_momentum_scaling_recovers_the_intended_lasso(problem):
+    X, y, L = problem
+    w = _run(X, y, lambda p: torch.optim.SGD(p, lr=0.5 / L, momentum=0.5), 0.05, "momentum")
+    np.testing.assert_allclose(w, _lasso(X, y, 0.05), atol=1e-8)
+
+
+def test_adam_scaling_recovers_the_intended_lasso(problem):
+    X, y, _ = problem
+    w = _run(X, y, lambda p: torch.optim.Adam(p, lr=1e-3), 0.05, "adam", steps=20000)
+    np.testing.assert_allclose(w, _lasso(X, y, 0.05), atol=1e-6)
+
+
+def test_bad_arguments():
+    w = torch.zeros(3, requires_grad=True)
+    with pytest.raises(ValueError, match="l1reg"):
+        L1Prox(torch.optim.SGD([w], lr=0.1), -1.0)
+    with pytest.raises(ValueError, match="scaling"):
+        L1Prox(torch.optim.SGD([w], lr=0.1), 0.1, "newton")
+    with pytest.raises(ValueError, match="Adam"):
+        L1Prox(torch.optim.SGD([w], lr=0.1), 0.1, "adam")
