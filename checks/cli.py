@@ -81,5 +81,50 @@ def derive(check: bool, out: str) -> None:
     click.echo(f"wrote {path}")
 
 
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False), default="figures", show_default=True)
+@click.option("--profile", type=click.Choice(["quick", "full"]), default="quick", show_default=True)
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+def figures(out: str, profile: str, device: str, seed: int) -> None:
+    """Write the figures (PNG) and the numbers behind them (CSV)."""
+    from rich.progress import Progress
+
+    from .figures import FIGURES
+    from .profile import PROFILES, Context
+
+    ctx = Context(PROFILES[profile], seed=seed, device=_device(device))
+    written = []
+    with Progress(transient=True) as progress:
+        task = progress.add_task("figures", total=len(FIGURES))
+        for name, make in FIGURES.items():
+            progress.update(task, description=name)
+            written += make(ctx, Path(out))
+            progress.advance(task)
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Also write the timings here.")
+@click.option("--sets", type=click.IntRange(min=1), default=100, show_default=True, help="Data sets of the workload.")
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
+def bench(json_path: str | None, sets: int, device: str) -> None:
+    """Time the gen_linear workload against a straightforward per-set loop, in one run."""
+    import json
+
+    from sim.linear import LinearSetting
+
+    from .bench import bench_gen_linear
+    from .files import write_atomic
+
+    with Console().status("timing gen_linear (batched, then the per-set baseline)..."):
+        result = bench_gen_linear(LinearSetting(n_sets=sets, device=_device(device)))
+    click.echo(f"{result.workload}: baseline {result.baseline_s:.2f} s, ours {result.ours_s:.2f} s, "
+               f"ratio {result.ratio:.1f}x (averaged losses agree to {result.max_rel_gap_of_averaged_losses:.1e})")
+    if json_path:
+        write_atomic(json_path, json.dumps({result.workload: result.to_json()}, indent=2) + "\n")
+
+
 if __name__ == "__main__":
     main()

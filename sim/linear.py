@@ -50,6 +50,8 @@ class LinearSetting:
     seed: int = 0
     device: str = "cpu"
     dtype: torch.dtype = torch.float32
+    #: data sets trained together; None: all on CUDA, else as many as keep their Sigma_tr in ~8 MB of cache
+    chunk_sets: int | None = None
 
     def __post_init__(self) -> None:
         validate_int("dim", self.dim)
@@ -174,13 +176,44 @@ def train(
     hyper = hyper or hyperparameters(setting, extremes)
     t1 = time.perf_counter()
     dt = setting.dtype
-    sigma = (X @ X.transpose(1, 2) / setting.n_samples).to(dt)  # (R, D, D)
-    T = teacher.to(dt)
     r, m, d = setting.n_sets, len(setting.methods), setting.dim
-    S = init.to(dt).expand(r, m, d).clone()
-    velocity = torch.zeros_like(S)
-    gen_hist = torch.empty(setting.epochs + 1, r, m, dtype=dt, device=S.device)
+    gen_hist = torch.empty(setting.epochs + 1, r, m, dtype=dt, device=X.device)
     tr_hist = torch.empty_like(gen_hist)
+    students = torch.empty(r, m, d, dtype=dt, device=X.device)
+    chunk = _chunk_size(setting, X.device)
+    for lo in range(0, r, chunk):
+        part = slice(lo, min(lo + chunk, r))
+        students[part] = _train_chunk(setting, X[part], teacher, init, _slice(hyper, part), gen_hist[:, part],
+                                      tr_hist[:, part])
+    t2 = time.perf_counter()
+    _check_finite(gen_hist, setting, hyper)
+    return LinearRun(setting, gen_hist, tr_hist, hyper, students, teacher, init, X, extremes,
+                     {"setup": t1 - t0, "train": t2 - t1})
+
+
+def _chunk_size(setting: LinearSetting, device: torch.device) -> int:
+    """Sets per chunk. Each epoch streams every Sigma_tr once; on a CPU, chunks whose matrices stay in the
+    last-level cache run about twice as fast as one batch that streams from memory."""
+    if setting.chunk_sets is not None:
+        return validate_int("chunk_sets", setting.chunk_sets)
+    if device.type == "cuda":
+        return setting.n_sets
+    per_set = setting.dim**2 * torch.tensor([], dtype=setting.dtype).element_size()
+    return max(1, min(setting.n_sets, (8 << 20) // per_set))
+
+
+def _slice(hyper: Hyperparameters, part: slice) -> Hyperparameters:
+    return Hyperparameters(hyper.eta[part], hyper.beta[part], hyper.lam[part], hyper.l1[part])
+
+
+def _train_chunk(setting: LinearSetting, X: torch.Tensor, teacher: torch.Tensor, init: torch.Tensor,
+                 hyper: Hyperparameters, gen_hist: torch.Tensor, tr_hist: torch.Tensor) -> torch.Tensor:
+    """Train a chunk of sets x all methods in place of the history views; return the final students."""
+    dt = setting.dtype
+    sigma = (X @ X.transpose(1, 2) / setting.n_samples).to(dt)  # (r, D, D)
+    T = teacher.to(dt)
+    S = init.to(dt).expand(X.shape[0], len(setting.methods), setting.dim).clone()
+    velocity = torch.zeros_like(S)
     thresholds = hyper.eta * hyper.l1
     any_l1 = bool((hyper.l1 > 0).any())
     for epoch in range(setting.epochs + 1):
@@ -194,10 +227,7 @@ def train(
         S = S - hyper.eta * velocity
         if any_l1:
             S = prox_lasso(S, thresholds)
-    t2 = time.perf_counter()
-    _check_finite(gen_hist, setting, hyper)
-    return LinearRun(setting, gen_hist, tr_hist, hyper, S, teacher, init, X, extremes,
-                     {"setup": t1 - t0, "train": t2 - t1})
+    return S
 
 
 def _check_finite(hist: torch.Tensor, setting: LinearSetting, hyper: Hyperparameters) -> None:
