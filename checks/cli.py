@@ -32,7 +32,7 @@ def verify(profile: str, device: str, seed: int, json_path: str | None, strict: 
     from .report import dumps, print_report
     from .runner import CheckCrashed, run_claims
 
-    console = Console()
+    console = _console()
     ctx = Context(PROFILES[profile], seed=seed, device=_device(device))
     try:
         with console.status("deriving and checking...") as status:
@@ -49,6 +49,12 @@ def verify(profile: str, device: str, seed: int, json_path: str | None, strict: 
         sys.exit(1)
     if strict and any(r.outcome.verdict == "refuted" for r in results):
         sys.exit(1)
+
+
+def _console() -> Console:
+    """Rich console; when output is not a terminal (CI, a pipe) use a wide page, not 80 columns."""
+    probe = Console()
+    return probe if probe.is_terminal else Console(width=160)
 
 
 def _device(name: str) -> str:

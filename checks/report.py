@@ -41,7 +41,7 @@ def dumps(ctx: Context, results: Sequence[Result]) -> str:
 def table(results: Sequence[Result]) -> Table:
     t = Table(title="gentoys verify", show_lines=False, expand=False)
     t.add_column("id", no_wrap=True)
-    t.add_column("the seed says", overflow="fold", max_width=48)
+    t.add_column("the seed says", overflow="fold", max_width=44)
     t.add_column("verdict", no_wrap=True)
     t.add_column("agree", no_wrap=True)
     t.add_column("key numbers", overflow="fold", max_width=56)

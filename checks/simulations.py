@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from sim.linear import LinearRun, LinearSetting, train
-from theory.curves import mp_curves
+from theory.curves import Hyper, expected_curves
 
 from .profile import Context
 
@@ -33,14 +33,20 @@ def final(run: LinearRun, method: str, which: str = "gen") -> np.ndarray:
     return hist[-1, :, run.method_index(method)].cpu().numpy()
 
 
-def unconverged_excess(run: LinearRun, method: str) -> float:
-    """MP prediction of how far l_gen still is from its plateau at the last epoch: the allowance
-    for comparing a finite-length run with a t -> infinity formula."""
+def expected_excess(run: LinearRun, method: str) -> np.ndarray:
+    """Per set: how far l_gen is still expected to be from its plateau at the last epoch, from that set's
+    own spectrum and hyperparameters (``theory.curves.expected_curves``, averaged over the eigenbasis)."""
     s = run.setting
-    return _excess(s.q, method, s.epochs, float(run.init @ run.init), float(run.init @ run.teacher))
-
-
-@lru_cache(maxsize=64)
-def _excess(q: float, method: str, epochs: int, s0_norm2: float, overlap: float) -> float:
-    gen, _ = mp_curves(q, method, 4 * epochs, s0_norm2=s0_norm2, overlap=overlap, nodes=600)
-    return float(abs(gen[epochs] - gen[-1]))
+    j = run.method_index(method)
+    spectrum = run.spectrum.double().cpu().numpy()
+    zeros = s.dim - spectrum.shape[1]
+    weights = np.full(spectrum.shape[1] + 1, 1.0 / s.dim)
+    weights[0] = zeros / s.dim
+    s0, overlap = float(run.init @ run.init), float(run.init @ run.teacher)
+    out = np.empty(s.n_sets)
+    for i in range(s.n_sets):
+        hyper = Hyper(float(run.hyper.eta[i, j]), float(run.hyper.beta[i, j]), float(run.hyper.lam[i, j]))
+        nodes = np.concatenate([[0.0], np.clip(spectrum[i], 0.0, None)])
+        gen, _ = expected_curves(nodes, weights, hyper, 6 * s.epochs, s0_norm2=s0, overlap=overlap)
+        out[i] = gen[s.epochs] - gen[-1]
+    return out

@@ -104,11 +104,16 @@ class LinearRun:
     teacher: torch.Tensor  # (D,)
     init: torch.Tensor  # (D,)
     X: torch.Tensor  # (R, D, N)
-    extremes: torch.Tensor  # (R, 2): smallest non-zero and largest eigenvalue
+    spectrum: torch.Tensor  # (R, N): the eigenvalues of Sigma_tr that are not forced to zero, ascending
     seconds: dict[str, float] = field(default_factory=dict)
 
     def method_index(self, method: str) -> int:
         return self.setting.methods.index(method)
+
+    @property
+    def extremes(self) -> torch.Tensor:
+        """(R, 2): smallest eigenvalue above the zero tolerance, and the largest."""
+        return extremes_of(self.spectrum, self.setting.zero_tol)
 
 
 def draw_problem(setting: LinearSetting) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -126,10 +131,13 @@ def draw_problem(setting: LinearSetting) -> tuple[torch.Tensor, torch.Tensor, to
     return teacher, init, X
 
 
-def extreme_eigenvalues(X: torch.Tensor, zero_tol: float) -> torch.Tensor:
-    """(R, 2): smallest eigenvalue above ``zero_tol`` and the largest, of X X^T / N."""
-    n = X.shape[2]
-    ev = torch.linalg.eigvalsh(X.transpose(1, 2) @ X / n)  # the N x N Gram shares the non-zero spectrum
+def gram_spectrum(X: torch.Tensor) -> torch.Tensor:
+    """(R, N) eigenvalues of X^T X / N: the spectrum of X X^T / N without its forced zeros."""
+    return torch.linalg.eigvalsh(X.transpose(1, 2) @ X / X.shape[2])
+
+
+def extremes_of(ev: torch.Tensor, zero_tol: float) -> torch.Tensor:
+    """(R, 2): smallest eigenvalue above ``zero_tol`` and the largest."""
     masked = torch.where(ev > zero_tol, ev, torch.full_like(ev, math.inf))
     return torch.stack([masked.min(dim=1).values, ev.max(dim=1).values], dim=1)
 
@@ -172,8 +180,8 @@ def train(
 
     t0 = time.perf_counter()
     teacher, init, X = problem if problem is not None else draw_problem(setting)
-    extremes = extreme_eigenvalues(X, setting.zero_tol)
-    hyper = hyper or hyperparameters(setting, extremes)
+    spectrum = gram_spectrum(X)
+    hyper = hyper or hyperparameters(setting, extremes_of(spectrum, setting.zero_tol))
     t1 = time.perf_counter()
     dt = setting.dtype
     r, m, d = setting.n_sets, len(setting.methods), setting.dim
@@ -187,7 +195,7 @@ def train(
                                       tr_hist[:, part])
     t2 = time.perf_counter()
     _check_finite(gen_hist, setting, hyper)
-    return LinearRun(setting, gen_hist, tr_hist, hyper, students, teacher, init, X, extremes,
+    return LinearRun(setting, gen_hist, tr_hist, hyper, students, teacher, init, X, spectrum,
                      {"setup": t1 - t0, "train": t2 - t1})
 
 

@@ -43,13 +43,7 @@ def tiny_profile(name: str = "tiny"):
 TINY = tiny_profile()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """Small batched eigensolves are far faster single-threaded on a busy 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from strategies import one_torch_thread  # noqa: E402,F401  (module-wide single torch thread)
 
 
 @pytest.fixture(autouse=True)

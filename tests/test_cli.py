@@ -34,13 +34,7 @@ def _small_quick_profile(monkeypatch):
     monkeypatch.setitem(checks.profile.PROFILES, "quick", tiny_profile("quick"))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """Small batched eigensolves are far faster single-threaded on a busy 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from strategies import one_torch_thread  # noqa: E402,F401  (module-wide single torch thread)
 
 
 @pytest.fixture(scope="module")

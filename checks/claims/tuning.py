@@ -207,7 +207,7 @@ def ridge_slower_in_gen_loss(ctx: Context) -> Outcome:
     measured = simulated.averaged_curve_epochs(ctx, level)
     evm = Evidence("M", f"the same epochs read off the simulated curves averaged over {ctx.profile.sim_sets} data sets",
                    measured, agrees=(measured["ridge"]["l_gen"] > measured["gd"]["l_gen"]) == slower_gen)
-    return Outcome("confirmed" if holds else "refuted", [ev, evm],
+    return Outcome("confirmed" if holds else "refuted", [ev, evm, simulated.curves_follow_theory(ctx)],
                    key=f"l_gen epochs: GD {epochs['gd']['l_gen']}, ridge {epochs['ridge']['l_gen']}; "
                    f"l_tr: {epochs['gd']['l_tr']} vs {epochs['ridge']['l_tr']}",
                    correction="" if holds else f"epochs to 1 %: {epochs}")
