@@ -17,7 +17,7 @@ from . import seed
 from .compare import same_expression
 
 ORDER = ("marchenko_pastur", "gf_unregularized", "gf_ridge", "iterates", "tuning_gd", "tuning_momentum",
-         "mp_limits", "ridge_correction", "prox_l1")
+         "mp_limits", "ridge_correction", "prox_l1", "wd_scalar", "two_pair")
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class SeedPair:
 
 
 def _pairs():
+    from theory import factorization as fz
     from theory.symbols import S0, T, h, lam, lam_max, lam_min, norm_delta0, q, t, w
 
     rq, rh, rl = (q, 0.05, 0.95), (h, 0.0, 3.0), (lam, 0.01, 2.0)
@@ -59,6 +60,20 @@ def _pairs():
                       SeedPair("momentum_rate", seed.mp_rate_momentum, "mp_limits:rate_momentum", (rq,))],
         "prox_l1": [SeedPair("soft_threshold_is_prox", seed.soft_threshold, "prox:soft_threshold",
                              ((w, -3, 3), (lam, 0, 2)))],
+        "wd_scalar": [SeedPair("wd_factor_rank1", seed.wd_scalar_min, "factorization:scalar_min",
+                               ((fz.r, 0.1, 3), (fz.lam, 0.1, 2)))],
+        "two_pair": [
+            SeedPair("pair_loss_normalized", seed.pair_bracket, "factorization:bracket",
+                     tuple((s_, 0.2, 1.5) for s_ in (fz.x, fz.y)) + tuple((s_, -1, 1) for s_ in
+                     (fz.a1, fz.b1, fz.a2, fz.b2, fz.c12, fz.d12))),
+            SeedPair("pair_wd_expression", seed.pair_wd, "factorization:wd_expr",
+                     tuple((s_, 0.2, 2) for s_ in (fz.lam, fz.r1, fz.r2, fz.x, fz.y, fz.u, fz.v))),
+            SeedPair("pair_wd_minimum", seed.pair_wd_min, "factorization:wd_min",
+                     tuple((s_, 0.2, 2) for s_ in (fz.lam, fz.x, fz.y, fz.u, fz.v))),
+            SeedPair("pair_lambda_normalization", seed.pair_Lambda, "factorization:Lambda",
+                     tuple((s_, 0.2, 2) for s_ in (fz.lam, fz.u, fz.v))),
+            SeedPair("pair_aligned_minimum", seed.pair_aligned, "factorization:aligned_bracket",
+                     ((fz.x, 0.2, 2), (fz.y, 0.2, 2)))],
     }
 
 

@@ -55,3 +55,17 @@ momentum_speedup_bound = sp.Rational(1, 2)  # "up to 50 % faster"
 
 # Proximal L1 ("Gradient descent with L1 regularization").
 soft_threshold = sp.sign(w) * sp.Max(sp.Abs(w) - lam, 0)
+
+# Weight decay on factors ("Skatching ideas"): at fixed r = q k the penalty is minimized at k = sqrt(r) with value lam r.
+from theory.factorization import (a1, a2, b1, b2, c12, d12, lam as wd_lam, ph1, ph2, r as wd_r, r1, r2,  # noqa: E402
+                                  th1, th2, u, v, x as px, y as py)
+
+wd_scalar_min = wd_lam * wd_r
+pair_bracket = 1 + px**2 + py**2 - 2 * px * a1 * b1 - 2 * py * a2 * b2 + 2 * px * py * c12 * d12
+pair_wd = wd_lam * (r1**2 + r2**2 + px**2 * u**2 * v**2 / r1**2 + py**2 * u**2 * v**2 / r2**2)
+pair_r1_sq = u * v * px
+pair_wd_min = wd_lam * u * v * (px + py)
+pair_Lambda = wd_lam * u * v
+pair_angles_2d = (1 + px**2 + py**2 - 2 * px * sp.cos(th1) * sp.cos(ph1) - 2 * py * sp.cos(th2) * sp.cos(ph2)
+                  + 2 * px * py * sp.cos(th1 - th2) * sp.cos(ph1 - ph2))
+pair_aligned = 1 + px**2 + py**2 - 2 * (px + py)  # plus Lambda (x + y)

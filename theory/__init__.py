@@ -47,7 +47,7 @@ def __getattr__(name: str):
 
 def load_all() -> None:
     """Import every derivation (the docs writer needs them all)."""
-    for module in sorted(set(_EXPORTS.values()) | {"tuning"}):
+    for module in sorted(set(_EXPORTS.values()) | {"tuning", "factorization"}):
         importlib.import_module(f".{module}", __name__)
 
 
