@@ -77,3 +77,11 @@ def test_wrong_nuclear_shrinkage_is_caught(monkeypatch):
     monkeypatch.setattr(claims.np.linalg, "svd", shifted_svd)
     numbers, ok = claims._shrinkage_numbers(CTX)
     assert not ok
+
+
+def test_training_evidence_catches_a_wrong_minimum(monkeypatch):
+    from checks.claims import simulated
+
+    assert simulated.two_pair_training(CTX).agrees
+    monkeypatch.setattr(fz, "pair_min_value", fz.pair_min_value * 1.01)
+    assert not simulated.two_pair_training(CTX).agrees

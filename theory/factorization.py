@@ -80,6 +80,14 @@ angles_2d = DP.step(
 aligned_bracket = sp.factor(sp.expand(angles_2d.subs({th1: 0, th2: 0, ph1: 0, ph2: 0}) - Lambda * (x + y)))
 aligned = DP.step("At all angles zero:", sp.factor(sp.expand(angles_2d.subs({th1: 0, th2: 0, ph1: 0, ph2: 0}) - Lambda * (x + y)))
                   + Lambda * (x + y))
+_z = sp.Symbol("z", positive=True)  # x + y once aligned
+_aligned_z = ((_z - 1) ** 2 + Lambda * _z)
+_z_star = sp.solve(sp.diff(_aligned_z, _z), _z)[0]
+pair_min_value = DP.step(
+    r"Aligned, the loss depends on $z=x+y$ only; its minimum (for $\Lambda<2$) at $z=1-\Lambda/2$, in units of "
+    r"the unnormalized loss ($\times u^2v^2$):",
+    sp.expand(sp.simplify(_aligned_z.subs(_z, _z_star) * u**2 * v**2)),
+)
 DP.step(
     r"In $D\ge3$ the pair products are not fixed by the four angles: $\hat u_1\cdot\hat u_2$ ranges over "
     r"$[\cos(\phi_1+\phi_2),\cos(\phi_1-\phi_2)]$ as $\hat u_2$ turns about $\hat u$, so the $D=2$ form is one "

@@ -11,7 +11,8 @@ from .. import seed
 from ..claim import Evidence, Outcome, Reading, SeedStatement
 from ..profile import Context
 from ..registry import claim
-from .common import pending_simulation, probes, symbolic
+from . import simulated
+from .common import probes, symbolic
 
 _POS = {s: (s, 0.2, 2.0) for s in (fz.v, fz.u, fz.r1, fz.r2, fz.x, fz.y, fz.lam)}
 _DOTS = {s: (s, -1.0, 1.0) for s in (fz.a1, fz.b1, fz.a2, fz.b2, fz.c12, fz.d12)}
@@ -100,7 +101,7 @@ def wd_factor_nuclear(ctx: Context) -> Outcome:
            Evidence("N", "L-BFGS on the factors of a 6 x 6 target with weight decay: singular values of the product "
                     "vs the soft-thresholded target", shr, agrees=ok2)]
     ok = ok1 and ok2
-    return Outcome("confirmed" if ok else "refuted", [ev, *evn, pending_simulation("GD and Adam on batched factors")],
+    return Outcome("confirmed" if ok else "refuted", [ev, *evn, simulated.factor_shrinkage(ctx)],
                    key=f"||M||_* = {nuc['nuclear_norm']:.4g} = balanced cost; SVT gap {shr['max_abs_gap']:.1e}",
                    correction="" if ok else "see evidence")
 
@@ -235,7 +236,7 @@ def pair_aligned_minimum(ctx: Context) -> Outcome:
     where = sorted(k for k, v in zero_is_min.items() if v)
     holds = ok_value and all(zero_is_min.values())
     return Outcome("confirmed" if holds else "refuted",
-                   [ev, evn, pending_simulation("training the two pairs from random starts")],
+                   [ev, evn, simulated.two_pair_training(ctx)],
                    key=f"zero angles minimal at {len(where)}/{len(zero_is_min)} grid points; missing {ev.numbers['missing_term']}",
                    correction="" if holds else "at zero angles the loss is (x + y - 1)^2 + Lambda (x + y): the seed "
                    "drops the +2xy cross term; and zero angles minimize over the angles only on part of the (x, y) "
