@@ -24,6 +24,27 @@ scalar_penalty = DS.step("Penalty at fixed $r$:", lam / 2 * ((r / kk) ** 2 + kk*
 scalar_k = DS.step("Stationary $k$:", [s for s in sp.solve(sp.diff(scalar_penalty, kk), kk) if s.is_positive][0])
 scalar_min = DS.step(r"Minimum, $\lambda|r|$ (for $r<0$ flip the sign of $q$):", sp.simplify(scalar_penalty.subs(kk, scalar_k)))
 
+DN = derivation.new(
+    "wd_nuclear",
+    "Weight decay on factors is the nuclear norm of their product",
+    r"$\min_{W^QW^{K\,T}=M}\frac\lambda2(\Vert W^Q\Vert_F^2+\Vert W^K\Vert_F^2)$, and the fit "
+    r"$\min_{A,B}\frac12\Vert AB^T-Y\Vert_F^2+\frac\lambda2(\Vert A\Vert_F^2+\Vert B\Vert_F^2)$ with $A,B\in"
+    r"\mathbb{R}^{D\times d_k}$.",
+)
+_a, _b = sp.symbols("a b", positive=True)  # ||A||_F, ||B||_F
+DN.step(r"Lower bound: $\Vert AB^T\Vert_*\le\Vert A\Vert_F\Vert B\Vert_F$ (Cauchy-Schwarz on singular "
+        r"values), and $\frac12(a^2+b^2)-ab$ is", sp.factor((_a**2 + _b**2) / 2 - _a * _b))
+DN.step(r"Equality: with the SVD $M=U\Sigma V^T$ and $d_k\ge\mathrm{rank}\,M$, $A=U\Sigma^{1/2}$, "
+        r"$B=V\Sigma^{1/2}$ give $\Vert A\Vert_F^2=\Vert B\Vert_F^2=\mathrm{tr}\,\Sigma=\Vert M\Vert_*$, so the "
+        r"minimum is $\lambda\Vert M\Vert_*$; per rank-one term this is the scalar reduction above.")
+_sv, _z = sp.symbols("sigma z", positive=True)
+svt = DN.step(r"Hence the fit equals $\min_Z\frac12\Vert Z-Y\Vert_F^2+\lambda\Vert Z\Vert_*$ over rank $\le d_k$; "
+              r"it keeps $Y$'s singular vectors and, per singular value $\sigma$, minimizes "
+              r"$\frac12(z-\sigma)^2+\lambda z$ over $z\ge0$: $z=$",
+              sp.Max(sp.solve(sp.diff((_z - _sv) ** 2 / 2 + lam * _z, _z), _z)[0], 0))
+DN.step(r"With $d_k<\mathrm{rank}\,Y$ only the $d_k$ largest survive (each shrunk by $\lambda$): the best "
+        r"rank-$d_k$ truncation of the soft-thresholded spectrum.")
+
 # -- the two-pair example --------------------------------------------------------------------------
 v, u, r1, r2, s1, s2, x, y = sp.symbols("v u r_1 r_2 s_1 s_2 x y", positive=True)
 a1, b1, a2, b2, c12, d12 = sp.symbols(
@@ -87,6 +108,11 @@ pair_min_value = DP.step(
     r"Aligned, the loss depends on $z=x+y$ only; its minimum (for $\Lambda<2$) at $z=1-\Lambda/2$, in units of "
     r"the unnormalized loss ($\times u^2v^2$):",
     sp.expand(sp.simplify(_aligned_z.subs(_z, _z_star) * u**2 * v**2)),
+)
+DP.step(
+    r"Zero angles minimize the $D=2$ loss over the angles exactly when $x+y\le1$: the aligned product's "
+    r"overlap with the target is $x+y$, the most any configuration reaches; for $x+y>1$ tilting the two terms "
+    r"apart lowers $(x+y)$'s overshoot. The optimum $z=1-\Lambda/2\le1$ lies in that region.",
 )
 DP.step(
     r"In $D\ge3$ the pair products are not fixed by the four angles: $\hat u_1\cdot\hat u_2$ ranges over "
