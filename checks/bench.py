@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from sim.baseline import train_baseline
-from sim.linear import LinearSetting, draw_problem, hyperparameters, train
+from sim.linear import LinearSetting, draw_problem, train
 
 
 @dataclass

@@ -15,7 +15,6 @@ import math
 
 import pytest
 import sympy as sp
-import torch
 
 import checks.numerics as numerics
 import checks.seed as seed

@@ -3,7 +3,6 @@ import dataclasses
 
 import numpy as np
 import pytest
-import sympy as sp
 
 from checks import seed
 from checks.profile import PROFILES, Context

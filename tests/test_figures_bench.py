@@ -3,7 +3,6 @@ import csv
 import dataclasses
 
 import pytest
-import torch
 
 from checks import bench as bench_mod
 from checks.figures import FIGURES

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..claim import Evidence
+from ..claim import Evidence, Outcome
 from ..compare import same_expression
 from ..profile import Context
 
@@ -34,10 +34,10 @@ def symbolic(summary: str, seed_expr, derived_expr, points) -> tuple[Evidence, b
     return ev, cmp.equal
 
 
-def pending_simulation(what: str) -> Evidence:
-    """M evidence that the batched simulator will supply."""
-    return Evidence("M", f"simulation pending: {what}", pending=True)
-
-
 def fmt(x: float, digits: int = 4) -> str:
     return f"{float(x):.{digits}g}"
+
+
+def judged(holds: bool, evidence: list[Evidence], key: str, correction: str = "see the evidence", **extra) -> Outcome:
+    """Confirmed when the seed's statement holds, else refuted with ``correction``."""
+    return Outcome("confirmed" if holds else "refuted", evidence, key=key, correction="" if holds else correction, **extra)

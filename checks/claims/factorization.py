@@ -12,7 +12,7 @@ from ..claim import Evidence, Outcome, Reading, SeedStatement
 from ..profile import Context
 from ..registry import claim
 from . import simulated
-from .common import probes, symbolic
+from .common import judged, probes, symbolic
 
 _POS = {s: (s, 0.2, 2.0) for s in (fz.v, fz.u, fz.r1, fz.r2, fz.x, fz.y, fz.lam)}
 _DOTS = {s: (s, -1.0, 1.0) for s in (fz.a1, fz.b1, fz.a2, fz.b2, fz.c12, fz.d12)}
@@ -101,9 +101,8 @@ def wd_factor_nuclear(ctx: Context) -> Outcome:
            Evidence("N", "L-BFGS on the factors of a 6 x 6 target with weight decay: singular values of the product "
                     "vs the soft-thresholded target", shr, agrees=ok2)]
     ok = ok1 and ok2
-    return Outcome("confirmed" if ok else "refuted", [ev, *evn, simulated.factor_shrinkage(ctx)],
-                   key=f"||M||_* = {nuc['nuclear_norm']:.4g} = balanced cost; SVT gap {shr['max_abs_gap']:.1e}",
-                   correction="" if ok else "see evidence")
+    return judged(ok, [ev, *evn, simulated.factor_shrinkage(ctx)],
+                  key=f"||M||_* = {nuc['nuclear_norm']:.4g} = balanced cost; SVT gap {shr['max_abs_gap']:.1e}")
 
 
 @claim("pair_loss_expansion", "E", "S", SeedStatement(

@@ -22,7 +22,7 @@ from ..numerics import mp_average, sampled_spectra, unit_vector
 from ..profile import Context
 from ..registry import claim
 from . import simulated
-from .common import fmt, probes, symbolic
+from .common import fmt, judged, probes, symbolic
 
 _RATIO = (q, 0.05, 0.95)
 
@@ -62,9 +62,8 @@ def mp_edges(ctx: Context) -> Outcome:
     zeros = _zero_counts(ctx)
     evidence.append(zeros)
     holds = eq_lo and eq_hi and zeros.numbers["all_exact"]
-    return Outcome("confirmed" if holds else "refuted", evidence,
-                   key=f"edges at q=0.7: {fmt(mpl.lower_edge(0.7))}, {fmt(mpl.upper_edge(0.7))}",
-                   correction="" if holds else "see evidence")
+    return judged(holds, evidence,
+                  key=f"edges at q=0.7: {fmt(mpl.lower_edge(0.7))}, {fmt(mpl.upper_edge(0.7))}")
 
 
 def _zero_counts(ctx: Context) -> Evidence:
@@ -104,9 +103,8 @@ def null_fraction_exact(ctx: Context) -> Outcome:
         {"axis": cmp_axis.as_dict(), "random": cmp_rand.as_dict()}, agrees=iso_ok))
     evidence.append(simulated.null_space_untouched(ctx))
     holds = atom_ok and zeros.numbers["all_exact"] and iso_ok
-    return Outcome("confirmed" if holds else "refuted", evidence,
-                   key=f"null fraction {fmt(cmp_axis.mean)} (axis), {fmt(cmp_rand.mean)} (random) vs {fmt(target)}",
-                   correction="" if holds else "see evidence")
+    return judged(holds, evidence,
+                  key=f"null fraction {fmt(cmp_axis.mean)} (axis), {fmt(cmp_rand.mean)} (random) vs {fmt(target)}")
 
 
 @claim("gf_unregularized_solution", "A", "S", SeedStatement(
@@ -161,9 +159,8 @@ def eq1_unregularized_plateau(ctx: Context) -> Outcome:
     ev3 = Evidence("N", "exact plateau 1/2 ||P_0 (S0 - T)||^2 of sampled data sets (q=0.7) vs the formula at finite "
                    "D (exact at every D: no allowance)", numbers, agrees=agree)
     ok = ok1 and ok2
-    return Outcome("confirmed" if ok else "refuted", [ev1, ev2, ev3, simulated.unregularized_plateau(ctx)],
-                   key=f"fixed S0: {fmt(numbers['fixed S0']['mean'])} vs {fmt(numbers['fixed S0']['target'])}",
-                   correction="" if ok else "see evidence")
+    return judged(ok, [ev1, ev2, ev3, simulated.unregularized_plateau(ctx)],
+                  key=f"fixed S0: {fmt(numbers['fixed S0']['mean'])} vs {fmt(numbers['fixed S0']['target'])}")
 
 
 @claim("gf_ridge_equation", "A", "S", SeedStatement(
@@ -231,9 +228,8 @@ def eq2_ridge_plateau(ctx: Context) -> Outcome:
     ev_n = Evidence("N", f"exact plateau 1/2 ||lambda (Sigma_tr + lambda)^-1 T||^2 of sampled data sets at "
                     f"lambda = lambda_R(q), D={ctx.profile.dim}, vs the MP closed form (allowance 5/D relative: "
                     "the O(1/D) finite-size bias of a smooth spectral average)", sampled, agrees=s_ok)
-    return Outcome("confirmed" if ok else "refuted", [ev_s, ev_q, ev_n, simulated.ridge_plateau(ctx)],
-                   key=f"MP at q=0.7, lambda_R: {fmt(gf.ridge_plateau(0.7, float(lambda_R(0.7))))}",
-                   correction="" if ok else "see evidence")
+    return judged(ok, [ev_s, ev_q, ev_n, simulated.ridge_plateau(ctx)],
+                  key=f"MP at q=0.7, lambda_R: {fmt(gf.ridge_plateau(0.7, float(lambda_R(0.7))))}")
 
 
 @claim("eq3_ridge_small_lambda", "A", "S N M", SeedStatement(
@@ -259,9 +255,8 @@ def eq3_ridge_small_lambda(ctx: Context) -> Outcome:
     ev_n = Evidence("N", "lambda^2 coefficient: mpmath quadrature at lambda = 1e-6 vs the derived series", numbers,
                     agrees=agree)
     ok = ok_c and linear_zero and no_s0
-    return Outcome("confirmed" if ok else "refuted", [ev_c, ev_n, simulated.ridge_correction_measured(ctx)],
-                   key=f"plateau = (1-q)/2 + {sp.sstr(gf.small_lambda_coefficient)} lambda^2 + ...",
-                   correction="" if ok else "see evidence")
+    return judged(ok, [ev_c, ev_n, simulated.ridge_correction_measured(ctx)],
+                  key=f"plateau = (1-q)/2 + {sp.sstr(gf.small_lambda_coefficient)} lambda^2 + ...")
 
 
 @claim("ridge_beats_unregularized", "A", "S M", SeedStatement(

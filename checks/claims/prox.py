@@ -15,7 +15,7 @@ from .. import seed
 from ..claim import Evidence, Outcome, SeedStatement
 from ..profile import Context
 from ..registry import claim
-from .common import probes, symbolic
+from .common import judged, probes, symbolic
 
 
 @claim("soft_threshold_is_prox", "C", "S N", SeedStatement(
@@ -70,8 +70,8 @@ def prox_fixed_point(ctx: Context) -> Outcome:
     evn = Evidence("N", "scikit-learn's coordinate-descent Lasso solution satisfies the fixed point for eta over "
                    "four decades (residual / eta); a perturbed point does not", {"residual_per_eta": residuals,
                    "perturbed_residual": off, "nonzeros": int(np.count_nonzero(w_star))}, agrees=fixed_ok)
-    return Outcome("confirmed" if fixed_ok else "refuted", [ev, evn],
-                   key=f"max residual/eta {max(residuals.values()):.1e}", correction="" if fixed_ok else "see evidence")
+    return judged(fixed_ok, [ev, evn],
+                  key=f"max residual/eta {max(residuals.values()):.1e}")
 
 
 def _run_with_prox(X, y, make_optimizer, l1reg: float, scaling: str, steps: int) -> np.ndarray:

@@ -21,7 +21,7 @@ from ..numerics import best_gd_step, best_heavy_ball, gd_worst_factor, mp_averag
 from ..profile import Context
 from ..registry import claim
 from . import simulated
-from .common import fmt, probes, symbolic
+from .common import fmt, judged, probes, symbolic
 from .linear import _tracy_widom_scale
 
 _RATIO = (q, 0.05, 0.95)
@@ -88,8 +88,7 @@ def distill_rates(ctx: Context) -> Outcome:
     evn = Evidence("N", "decay per step of GD on a rotated 50-d quadratic, and the worst factor on a grid", numbers,
                    agrees=agree)
     ok = ok0 and okl
-    return Outcome("confirmed" if ok else "refuted", [ev0, evl, evn], key=f"R_0 = {sp.sstr(tn.rate_gd.expr)}",
-                   correction="" if ok else "see evidence")
+    return judged(ok, [ev0, evl, evn], key=f"R_0 = {sp.sstr(tn.rate_gd.expr)}")
 
 
 @claim("lambda_R_equal_rates", "B", "S", SeedStatement(
@@ -106,8 +105,7 @@ def lambda_R_equal_rates(ctx: Context) -> Outcome:
         numbers[f"mu={mu:.3g}, L={L:.3g}"] = {"root_of_numeric_rates": root, "derived": tn.lambda_R(mu, L)}
         agree &= close(root, tn.lambda_R(mu, L), 1e-5)
     evn = Evidence("N", "root of (numerically minimized) R_lambda - R_0 in lambda", numbers, agrees=agree)
-    return Outcome("confirmed" if ok else "refuted", [ev, evn], key=f"lambda_R = {sp.sstr(tn.lambda_R.expr)}",
-                   correction="" if ok else "see evidence")
+    return judged(ok, [ev, evn], key=f"lambda_R = {sp.sstr(tn.lambda_R.expr)}")
 
 
 def _sampled_tuning(ctx: Context, finite, limit, name: str) -> tuple[Evidence, float]:
@@ -148,9 +146,8 @@ def mp_eta(ctx: Context) -> Outcome:
     evnl, _ = _sampled_tuning(ctx, lambda lo, hi: tn.eta_gd_ridge(hi, tn.lambda_R(lo, hi)), mpl.eta_ridge,
                               "eta_lambda at the sampled lambda_R")
     ok = ok0 and okl
-    return Outcome("confirmed" if ok else "refuted", [ev0, evl, evn0, evnl],
-                   key=f"eta_0(0.7) = {fmt(mpl.eta_gd(0.7))}, eta_lambda(0.7) = {fmt(mpl.eta_ridge(0.7))}",
-                   correction="" if ok else "see evidence")
+    return judged(ok, [ev0, evl, evn0, evnl],
+                  key=f"eta_0(0.7) = {fmt(mpl.eta_gd(0.7))}, eta_lambda(0.7) = {fmt(mpl.eta_ridge(0.7))}")
 
 
 @claim("ridge_correction_below_3pct", "B", "S N M", SeedStatement(
@@ -233,8 +230,7 @@ def momentum_beta_q(ctx: Context) -> Outcome:
     evn = Evidence("N", "Nelder-Mead over (eta, beta) of the worst spectral radius on an 801-point grid of the MP "
                    "support (tolerance 0.2 %: the objective has a kink at the optimum)", numbers, agrees=agree)
     ok = ok0 and okl
-    return Outcome("confirmed" if ok else "refuted", [ev0, evl, evn], key="beta = q (both)",
-                   correction="" if ok else "see evidence")
+    return judged(ok, [ev0, evl, evn], key="beta = q (both)")
 
 
 @claim("momentum_eta", "B", "S N", SeedStatement(
@@ -249,8 +245,8 @@ def momentum_eta(ctx: Context) -> Outcome:
     agree = all(close(e_, mpl.eta_momentum(qv), 2e-3) for qv, (e_, b_, f_) in direct.items())
     evn = Evidence("N", "step size of the direct (eta, beta) minimization", numbers, agrees=agree)
     ok = ok0 and okl
-    return Outcome("confirmed" if ok else "refuted", [ev0, evl, evn],
-                   key=f"eta_lambda = {sp.sstr(mpl.eta_momentum_ridge.expr)}", correction="" if ok else "see evidence")
+    return judged(ok, [ev0, evl, evn],
+                  key=f"eta_lambda = {sp.sstr(mpl.eta_momentum_ridge.expr)}")
 
 
 @claim("momentum_rate", "B", "S N M", SeedStatement(
@@ -300,6 +296,5 @@ def momentum_keeps_plateaus(ctx: Context) -> Outcome:
     agree = close(plateaus["gd"], plateaus["momentum"], 1e-9) and close(plateaus["ridge"], plateaus["momentum_ridge"], 1e-6)
     evn = Evidence("N", "MP-averaged l_gen after 1000 epochs at q = 0.7", plateaus, agrees=agree)
     ok = beta_free and flat_still and same_lambda
-    return Outcome("confirmed" if ok else "refuted", [ev, evn, simulated.momentum_plateaus(ctx)],
-                   key=f"plateaus GD {fmt(plateaus['gd'])} = HB {fmt(plateaus['momentum'])}",
-                   correction="" if ok else "see evidence")
+    return judged(ok, [ev, evn, simulated.momentum_plateaus(ctx)],
+                  key=f"plateaus GD {fmt(plateaus['gd'])} = HB {fmt(plateaus['momentum'])}")
