@@ -91,9 +91,3 @@ def best_heavy_ball(mu: float, L: float) -> tuple[float, float, float]:
                 best = res
     eta, beta = math.exp(best.x[0]), 1 / (1 + math.exp(-best.x[1]))
     return eta, beta, float(best.fun)
-
-
-def minimize_1d(f, bracket: tuple[float, float]) -> float:
-    """argmin of a scalar function on an interval (bounded Brent)."""
-    res = optimize.minimize_scalar(f, bounds=bracket, method="bounded", options={"xatol": 1e-12})
-    return float(res.x)

@@ -33,9 +33,20 @@ def final(run: LinearRun, method: str, which: str = "gen") -> np.ndarray:
     return hist[-1, :, run.method_index(method)].cpu().numpy()
 
 
+_EXCESS: dict[int, tuple[LinearRun, dict[str, np.ndarray]]] = {}  # keeps the run alive so its id stays unique
+
+
 def expected_excess(run: LinearRun, method: str) -> np.ndarray:
     """Per set: how far l_gen is still expected to be from its plateau at the last epoch, from that set's
-    own spectrum and hyperparameters (``theory.curves.expected_curves``, averaged over the eigenbasis)."""
+    own spectrum and hyperparameters (``theory.curves.expected_curves``, averaged over the eigenbasis).
+    Several claims ask for the same (run, method): computed once."""
+    memo = _EXCESS.setdefault(id(run), (run, {}))[1]
+    if method not in memo:
+        memo[method] = _expected_excess(run, method)
+    return memo[method]
+
+
+def _expected_excess(run: LinearRun, method: str) -> np.ndarray:
     s = run.setting
     j = run.method_index(method)
     spectrum = run.spectrum.double().cpu().numpy()

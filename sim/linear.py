@@ -13,12 +13,14 @@ threshold of ``sim.prox``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, field, replace
 
 import numpy as np
 import torch
 
-from theory import mp_limits, tuning
+from theory import tuning
+from theory.curves import METHODS as CURVE_METHODS
+from theory.curves import mp_hyperparameters
 from theory.domain import POSITIVE, RATIO, validate_int
 
 from .device import generator, resolve_device
@@ -155,13 +157,7 @@ def hyperparameters(setting: LinearSetting, extremes: torch.Tensor) -> Hyperpara
             "momentum_ridge": (tuning.eta_momentum_ridge(hi, lam_r), tuning.beta_momentum_ridge(hi, lam_r), lam_r),
         }
     else:
-        qv, lam_r = setting.q, mp_limits.lambda_R(setting.q)
-        table = {
-            "gd": (mp_limits.eta_gd(qv), 0.0, 0.0),
-            "ridge": (mp_limits.eta_ridge(qv), 0.0, lam_r),
-            "momentum": (mp_limits.eta_momentum(qv), mp_limits.beta_momentum(qv), 0.0),
-            "momentum_ridge": (mp_limits.eta_momentum_ridge(qv), mp_limits.beta_momentum_ridge(qv), lam_r),
-        }
+        table = {m: astuple(mp_hyperparameters(setting.q, m)) for m in CURVE_METHODS}
     table["lasso"] = (setting.lasso_eta, 0.0, 0.0)
     cols = [[np.broadcast_to(np.asarray(table[m][k], dtype=float), (r,)) for m in setting.methods] for k in range(3)]
     as_t = lambda c: torch.tensor(np.stack(c, axis=1), dtype=setting.dtype, device=extremes.device)[..., None]  # noqa: E731

@@ -207,8 +207,3 @@ class MarchenkoPastur:
         """Independent draws from the law (inverse-transform sampling)."""
         rng = np.random.default_rng(random_state)
         return self.ppf(rng.uniform(size=size))
-
-
-def atom(q_value: float) -> float:
-    """Fraction of zero eigenvalues, 1 - q."""
-    return MarchenkoPastur(q_value).atom

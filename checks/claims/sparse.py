@@ -67,32 +67,31 @@ def _compare(ctx: Context, teacher: str, better: str, worse: str) -> dict:
     return out
 
 
+def _judge_wins(comparisons: list[dict], ratio: dict, label: str, evidence: Evidence, correction: str) -> Outcome:
+    """A win at a lambda needs every comparison below -4 standard errors; the seed's text lambda decides."""
+    wins = {k: all(c[k]["z"] < -4 for c in comparisons) for k in ratio}
+    readings = [Reading(k, "confirmed" if w else "refuted", f"{label} = {ratio[k]['ratio']:.3f}") for k, w in wins.items()]
+    holds = wins[f"lasso_lam={LASSO_LAMBDAS[0]:g}"]
+    return Outcome("confirmed" if holds else "refuted", [evidence], readings=readings,
+                   key=", ".join(f"{k}: {label} {v['ratio']:.3f}" for k, v in ratio.items()),
+                   correction="" if holds else correction)
+
+
 @claim("lasso_wins_sparse", "D", "M", SeedStatement(
     "For a sparse teacher (D=1000, N_tr=700, d=400) lasso generalizes much better than unregularized and ridge.",
     "First example: sparse linear regression"))
 def lasso_wins_sparse(ctx: Context) -> Outcome:
     vs_ridge = _compare(ctx, "sparse", "lasso", "ridge")
     vs_gd = _compare(ctx, "sparse", "lasso", "gd")
-    wins = {k: vs_ridge[k]["z"] < -4 and vs_gd[k]["z"] < -4 for k in vs_ridge}
     ev = Evidence("M", f"final l_gen of lasso minus ridge and minus GD, paired, sparse teacher ({_size(ctx)}); "
                   "a win needs the mean difference below -4 standard errors", {"vs_ridge": vs_ridge, "vs_gd": vs_gd})
-    readings = [Reading(k, "confirmed" if w else "refuted", f"lasso/ridge = {vs_ridge[k]['ratio']:.3f}")
-                for k, w in wins.items()]
-    holds = wins[f"lasso_lam={LASSO_LAMBDAS[0]:g}"]
-    return Outcome("confirmed" if holds else "refuted", [ev], readings=readings,
-                   key=", ".join(f"{k}: lasso/ridge {v['ratio']:.3f}" for k, v in vs_ridge.items()),
-                   correction="" if holds else "at the seed's lambda lasso is not significantly better; see evidence")
+    return _judge_wins([vs_ridge, vs_gd], vs_ridge, "lasso/ridge", ev,
+                       "at the seed's lambda lasso is not significantly better; see evidence")
 
 
 @claim("ridge_wins_random", "D", "M", SeedStatement(
     "For a random (dense) teacher ridge generalizes better than lasso.", "First example: sparse linear regression"))
 def ridge_wins_random(ctx: Context) -> Outcome:
     cmp = _compare(ctx, "random", "ridge", "lasso")
-    wins = {k: v["z"] < -4 for k, v in cmp.items()}
     ev = Evidence("M", f"final l_gen of ridge minus lasso, paired, random teacher ({_size(ctx)})", cmp)
-    readings = [Reading(k, "confirmed" if w else "refuted", f"ridge/lasso = {cmp[k]['ratio']:.3f}")
-                for k, w in wins.items()]
-    holds = wins[f"lasso_lam={LASSO_LAMBDAS[0]:g}"]
-    return Outcome("confirmed" if holds else "refuted", [ev], readings=readings,
-                   key=", ".join(f"{k}: ridge/lasso {v['ratio']:.3f}" for k, v in cmp.items()),
-                   correction="" if holds else "ridge is not significantly better than lasso; see evidence")
+    return _judge_wins([cmp], cmp, "ridge/lasso", ev, "ridge is not significantly better than lasso; see evidence")

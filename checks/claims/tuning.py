@@ -178,20 +178,13 @@ def ridge_correction_below_3pct(ctx: Context) -> Outcome:
         "q < 1 (at the seed's q = 0.7 it is 2.998 %)")
 
 
-def _epochs_to(curve: np.ndarray, level: float) -> int:
-    """First epoch at which the excess over the final value falls below ``level`` of the initial excess."""
-    excess = np.abs((curve - curve[-1]) / (curve[0] - curve[-1]))
-    below = np.flatnonzero(excess < level)
-    return int(below[0]) if below.size else len(curve)
-
-
 @claim("ridge_slower_in_gen_loss", "B", "N M", SeedStatement(
     "With R_lambda = R_0 the ridge curve of l_gen still looks slower than GD's, because the rates govern l_tr, "
     "not l_gen.", "Numerics"))
 def ridge_slower_in_gen_loss(ctx: Context) -> Outcome:
     qv, steps, level = 0.7, 600, 1e-2
     curves = {m: mp_curves(qv, m, steps) for m in ("gd", "ridge")}
-    epochs = {m: {"l_gen": _epochs_to(g, level), "l_tr": _epochs_to(t, level)} for m, (g, t) in curves.items()}
+    epochs = {m: {"l_gen": simulated.epochs_to(g, level), "l_tr": simulated.epochs_to(t, level)} for m, (g, t) in curves.items()}
     null_factor = abs(1 - mpl.eta_ridge(qv) * mpl.lambda_R(qv))
     slower_gen = epochs["ridge"]["l_gen"] > epochs["gd"]["l_gen"]
     same_tr = abs(epochs["ridge"]["l_tr"] - epochs["gd"]["l_tr"]) <= max(1, 0.1 * epochs["gd"]["l_tr"])
