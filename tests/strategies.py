@@ -1,22 +1,66 @@
-"""Shared Hypothesis strategies and small numerical helpers for the theory tests.
+"""The parameter domain of the toy models, described once as Hypothesis strategies.
 
-The ranges stay away from the ends of each domain where a closed form and
-its reference route would both be ill-conditioned (q -> 0 or 1, lambda -> 0),
-so that a failure means a wrong formula and not lost digits.
+Every property test draws its parameters from here instead of writing
+``st.floats(...)`` inline, so the ranges (and why they stop where they do)
+live in one place:
+
+* ``ratios`` q = N_tr / D in (0, 1), kept in [0.05, 0.95]: near 0 or 1 a closed
+  form and its reference route (quadrature, minimization) both lose digits, so
+  a failure there would mean rounding, not a wrong formula;
+* ``lams`` ridge / L1 strength; ``lams_or_zero`` adds lambda = 0 (no penalty);
+* ``etas`` a step size, relative to the largest curvature (eta * L in (0, 2)
+  converges for GD); ``betas`` heavy-ball momentum in [0, 1);
+* ``dims`` small dimensions for simulations; ``sparsities`` the fraction of
+  non-zero teacher entries; ``seeds`` seeds of torch / numpy generators.
+
+Each is a plain float (or int) strategy, so a counterexample shrinks to a
+readable number. ``examples(n)`` gives a test's example count under the
+default ``ci`` profile and the profile's own count under any larger one (see
+tests/conftest.py and docs/testing.md).
 """
 from __future__ import annotations
 
 import math
 
 import pytest
+from hypothesis import settings
 from hypothesis import strategies as st
 
 #: Sample ratio q = N_tr / D of the under-determined regime.
 ratios = st.floats(0.05, 0.95)
-#: Ridge strength.
+#: Ridge (or L1) strength, strictly positive.
 lams = st.floats(1e-3, 5.0)
+#: Ridge / L1 strength where zero (no penalty) is allowed.
+lams_or_zero = st.just(0.0) | lams
 #: Smallest non-zero curvature of a quadratic.
 lam_mins = st.floats(1e-2, 10.0)
+#: Step size in units of 1 / L (L the largest curvature): eta L in (0, 2) is where GD converges.
+etas = st.floats(0.05, 1.95)
+#: Plain step sizes for problems whose curvatures are at most ~3 (tests/test_iterates.py).
+small_etas = st.floats(0.05, 0.6)
+#: Heavy-ball momentum in [0, 1): beta = 1 never contracts.
+betas = st.floats(0.0, 0.95)
+#: Momentum strictly inside (0, 1), where the Chebyshev form (which divides by sqrt(beta)) is defined.
+positive_betas = st.floats(0.01, 0.95)
+#: Dimension D of a simulated problem: small, so that one example costs milliseconds.
+dims = st.integers(8, 48)
+#: Fraction of the teacher's entries that are non-zero.
+sparsities = st.floats(0.05, 1.0)
+#: Seeds of torch and numpy generators.
+seeds = st.integers(0, 2**31 - 1)
+#: A real value (a weight, a coordinate) of moderate size.
+reals = st.floats(-10.0, 10.0)
+
+#: max_examples of the ``ci`` profile (tests/conftest.py registers it with this count); tests that ask for
+#: their own count get it only under this profile.
+CI_EXAMPLES = 25
+
+
+def examples(n: int) -> int:
+    """A test's example count: ``n`` under the ``ci`` profile, the profile's count under a larger one
+    (``HYPOTHESIS_PROFILE=long`` runs every property ``long``'s 10 000 times, not ``n`` times)."""
+    current = settings.default.max_examples
+    return n if current <= CI_EXAMPLES else max(n, current)
 
 
 @st.composite
@@ -34,6 +78,16 @@ def ordered_ratios(draw, gap: float = 1e-2):
     q1 = draw(st.floats(0.05, 0.95 - gap))
     q2 = draw(st.floats(q1 + gap, 0.95))
     return q1, q2
+
+
+@st.composite
+def problem_sizes(draw, min_samples: int = 2, max_ratio: float = 0.95):
+    """(D, N_tr) with D from ``dims`` and N_tr = round(q D) for q from ``ratios``, N_tr in
+    [min_samples, max_ratio D]: a finite-D draw of the regime N_tr < D."""
+    dim = draw(dims)
+    q = draw(ratios)
+    n = min(max(min_samples, round(q * dim)), math.floor(max_ratio * dim))
+    return dim, n
 
 
 def mp_edges_direct(q: float) -> tuple[float, float]:

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 
 from checks.numerics import mp_average
 from sim import sample_gram
-from strategies import lams, mp_edges_direct, one_torch_thread, ratios  # noqa: F401
+from strategies import examples, lams, mp_edges_direct, one_torch_thread, ratios  # noqa: F401
 from theory import MarchenkoPastur, expected_curves, mp_curves, mp_hyperparameters, ridge_plateau
 from theory.curves import Hyper, mp_nodes
 
@@ -104,7 +104,7 @@ def test_expected_curves_equal_exact_matrix_propagation(sigma, spectrum, method)
     np.testing.assert_allclose(want_tr, tr, rtol=1e-9, atol=1e-12)
 
 
-@settings(max_examples=10, deadline=None, derandomize=True)
+@settings(max_examples=examples(10))
 @given(ratios, lams)
 def test_mp_nodes_integrate_like_the_law(q, lam):
     """The Gauss-Legendre nodes reproduce the mass, the moments and the resolvent of MP (quadrature)."""

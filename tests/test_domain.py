@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from strategies import examples
+
 from theory.domain import MOMENTUM, NON_NEGATIVE, POSITIVE, RATIO, RATIO_CLOSED, REAL, Domain, validate_int
 
 
@@ -19,7 +21,7 @@ def test_str_shows_open_and_closed_ends():
     assert str(MOMENTUM) == "[0, 1)"
 
 
-@settings(max_examples=30, deadline=None, derandomize=True)
+@settings(max_examples=examples(30))
 @given(st.floats(-3, 3), st.floats(-3, 3), st.booleans(), st.booleans(), st.floats(-4, 4))
 def test_contains_matches_interval_definition(a, b, low_open, high_open, v):
     """contains() agrees with the plain comparisons of an (half-)open interval."""

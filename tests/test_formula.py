@@ -14,7 +14,7 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings
 
-from strategies import lams, ratios
+from strategies import examples, lams, ratios
 from theory.domain import POSITIVE, RATIO, REAL
 from theory.formula import Formula, Param
 from theory.symbols import lam, q
@@ -23,7 +23,7 @@ F_SQRT = Formula("f", sp.sqrt(q) * lam + sp.exp(-lam), (Param(q, RATIO), Param(l
 F_CONST = Formula("two", sp.Integer(2), (Param(q, RATIO),))
 
 
-@settings(max_examples=20, deadline=None, derandomize=True)
+@settings(max_examples=examples(20))
 @given(ratios, lams)
 def test_numpy_backend_matches_python(qv, lv):
     assert F_SQRT(qv, lv) == pytest.approx(math.sqrt(qv) * lv + math.exp(-lv), rel=1e-14)

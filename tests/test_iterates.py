@@ -11,6 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from strategies import examples, positive_betas, seeds, small_etas
+
 from theory import mode_errors
 from theory.iterates import closed_form_error, mode_trajectory
 
@@ -36,8 +38,8 @@ def _problem(seed: int, dim: int = 6, rotate: bool = True, flat: int = 0):
     return h, Q, Q @ np.diag(h) @ Q.T, rng.standard_normal(dim), rng.standard_normal(dim)
 
 
-@settings(max_examples=25, deadline=None, derandomize=True)
-@given(st.integers(0, 10**6), st.floats(0.05, 0.6), st.just(0.0) | st.floats(1e-2, 0.9),
+@settings(max_examples=examples(25))
+@given(seeds, small_etas, st.just(0.0) | positive_betas,
        st.sampled_from([0.0, 0.05, 0.7]), st.booleans())
 def test_mode_errors_match_explicit_iteration(seed, eta, beta, lam, rotate):
     """S_t - S* = Q diag(e_t) Q^T (S_0 - S*), with S* = (A + lam)^-1 A T."""
@@ -84,8 +86,8 @@ def test_flat_modes_never_move_without_ridge():
     np.testing.assert_allclose(mode_trajectory(h, S0, T, 0.3, 0.5, 30), traj, atol=1e-12)
 
 
-@settings(max_examples=20, deadline=None, derandomize=True)
-@given(st.floats(0.0, 5.0), st.floats(0.01, 1.0), st.floats(0.01, 0.95), st.floats(0.0, 2.0))
+@settings(max_examples=examples(20))
+@given(st.floats(0.0, 5.0), st.floats(0.01, 1.0), positive_betas, st.floats(0.0, 2.0))
 def test_closed_form_chebyshev_matches_recurrence(h, eta, beta, lam):
     """closed_form_error(n, beta, eta, h + lam) for beta > 0, both sides of c = 1 (complex / real roots)."""
     n = np.arange(STEPS + 1)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from scipy import integrate
 
 from sim import sample_gram
-from strategies import lams, mp_edges_direct, one_torch_thread, ratios  # noqa: F401
+from strategies import examples, lams, mp_edges_direct, one_torch_thread, ratios  # noqa: F401
 from theory import MarchenkoPastur, mp_edges
 
 QUAD = dict(limit=200, epsabs=1e-13, epsrel=1e-11)
@@ -28,13 +28,13 @@ def _quad(law: MarchenkoPastur, f) -> float:
     return sum(integrate.quad(lambda v: f(v) * law.pdf(v), lo, hi, **QUAD)[0] for lo, hi in ((a, mid), (mid, b)))
 
 
-@settings(max_examples=20, deadline=None, derandomize=True)
+@settings(max_examples=examples(20))
 @given(ratios)
 def test_edges_are_the_textbook_ones(q):
     np.testing.assert_allclose(mp_edges(q), mp_edges_direct(q), rtol=1e-12)
 
 
-@settings(max_examples=20, deadline=None, derandomize=True)
+@settings(max_examples=examples(20))
 @given(ratios)
 def test_pdf_mass_is_q_and_atom_is_one_minus_q(q):
     law = MarchenkoPastur(q)
@@ -43,7 +43,7 @@ def test_pdf_mass_is_q_and_atom_is_one_minus_q(q):
     assert law.pdf(law.lower / 2) == 0.0 and law.pdf(law.upper * 1.01) == 0.0 and law.pdf(-1.0) == 0.0
 
 
-@settings(max_examples=10, deadline=None, derandomize=True)
+@settings(max_examples=examples(10))
 @given(ratios)
 def test_moments_equal_quadrature(q):
     """<x^k> = integral x^k pdf (the atom contributes nothing for k >= 1)."""
@@ -56,7 +56,7 @@ def test_moments_equal_quadrature(q):
     assert law.std() == pytest.approx(math.sqrt(law.var()))
 
 
-@settings(max_examples=20, deadline=None, derandomize=True)
+@settings(max_examples=examples(20))
 @given(ratios, lams)
 def test_stieltjes_on_negative_axis_equals_quadrature(q, lam):
     """m(-lam) = <1/(x + lam)> with the atom's (1 - q)/lam included."""
@@ -67,7 +67,7 @@ def test_stieltjes_on_negative_axis_equals_quadrature(q, lam):
     assert got.real == pytest.approx(want, rel=1e-9)
 
 
-@settings(max_examples=10, deadline=None, derandomize=True)
+@settings(max_examples=examples(10))
 @given(ratios, st.floats(-3, 8), st.floats(0.05, 3) | st.floats(-3, -0.05))
 def test_stieltjes_off_axis_equals_quadrature(q, re, im):
     """Complex z: the branch with cut on the support only (not the principal sqrt)."""
@@ -84,7 +84,7 @@ def test_stieltjes_in_the_gap_and_above_the_support():
         assert law.stieltjes(z).real == pytest.approx(want, rel=1e-9)
 
 
-@settings(max_examples=15, deadline=None, derandomize=True)
+@settings(max_examples=examples(15))
 @given(ratios, st.floats(0.01, 0.99))
 def test_cdf_equals_atom_plus_integrated_pdf(q, frac):
     law = MarchenkoPastur(q)
@@ -94,7 +94,7 @@ def test_cdf_equals_atom_plus_integrated_pdf(q, frac):
     assert law.cdf(xv) == pytest.approx(want, abs=1e-9)
 
 
-@settings(max_examples=15, deadline=None, derandomize=True)
+@settings(max_examples=examples(15))
 @given(ratios)
 def test_cdf_outside_the_support(q):
     law = MarchenkoPastur(q)
@@ -102,7 +102,7 @@ def test_cdf_outside_the_support(q):
                                [0, 0, 1 - q, 1 - q, 1, 1], atol=1e-12)
 
 
-@settings(max_examples=15, deadline=None, derandomize=True)
+@settings(max_examples=examples(15))
 @given(ratios, st.floats(1e-3, 1 - 1e-3))
 def test_ppf_inverts_cdf(q, p):
     law = MarchenkoPastur(q)

@@ -11,10 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import optimize
 
+from strategies import examples, lams_or_zero, reals
 from theory import prox_lasso, soft_threshold
 
-values = st.floats(-10, 10)
-thresholds = st.floats(0, 5)
+values = reals
+thresholds = lams_or_zero
 
 
 def _objective(u: float, v: float, t: float) -> float:
@@ -28,7 +29,7 @@ def _argmin(v: float, t: float) -> float:
     return float(res.x)
 
 
-@settings(max_examples=30, deadline=None, derandomize=True)
+@settings(max_examples=examples(30))
 @given(values, thresholds)
 def test_soft_threshold_is_the_numerical_argmin(v, t):
     u = soft_threshold(v, t)
@@ -39,7 +40,7 @@ def test_soft_threshold_is_the_numerical_argmin(v, t):
         assert _objective(u, v, t) <= _objective(u + du, v, t)
 
 
-@settings(max_examples=30, deadline=None, derandomize=True)
+@settings(max_examples=examples(30))
 @given(values, thresholds)
 def test_subgradient_optimality(v, t):
     """0 in u - v + t d|u|: v - u = t sign(u) when u != 0, |v| <= t when u = 0."""
@@ -58,7 +59,7 @@ def test_soft_threshold_on_arrays():
     np.testing.assert_allclose(soft_threshold(2.0, np.array([0.5, 1.0, 3.0])), [1.5, 1.0, 0.0])
 
 
-@settings(max_examples=20, deadline=None, derandomize=True)
+@settings(max_examples=examples(20))
 @given(st.lists(values, min_size=1, max_size=6), st.floats(0, 2), st.floats(0.01, 3))
 def test_prox_lasso_is_soft_threshold_at_l1reg_times_scaling(xs, l1reg, scaling):
     x = np.array(xs)

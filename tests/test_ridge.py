@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checks.numerics import mp_average
-from strategies import lams, mp_edges_direct, ordered_ratios, ratios
+from strategies import examples, lams, mp_edges_direct, ordered_ratios, ratios
 from theory import ridge_correction, ridge_correction_crossing, ridge_correction_sup, ridge_plateau
 from theory.gradient_flow import unregularized_plateau
 
@@ -31,7 +31,7 @@ def _shrink(q: float, lam: float) -> float:
     return float(mp_average(q, lambda v: lam**2 / (lam + v) ** 2, dps=25))
 
 
-@settings(max_examples=20, deadline=None, derandomize=True)
+@settings(max_examples=examples(20))
 @given(ratios, lams)
 def test_correction_equals_quadrature(q, lam):
     """c(q, lam) = <lam^2/(lam+x)^2>/(1-q) - 1. The closed form subtracts 1 from a ratio near 1
@@ -40,26 +40,26 @@ def test_correction_equals_quadrature(q, lam):
     assert ridge_correction(q, lam) == pytest.approx(want, rel=1e-9, abs=1e-12)
 
 
-@settings(max_examples=20, deadline=None, derandomize=True)
+@settings(max_examples=examples(20))
 @given(ratios)
 def test_correction_at_lambda_R_equals_quadrature(q):
     lam = _lambda_R_direct(q)
     assert ridge_correction(q) == pytest.approx(_shrink(q, lam) / (1 - q) - 1, rel=1e-9, abs=1e-13)
 
 
-@settings(max_examples=20, deadline=None, derandomize=True)
+@settings(max_examples=examples(20))
 @given(ratios, lams)
 def test_ridge_plateau_equals_half_the_mean_shrinkage(q, lam):
     assert ridge_plateau(q, lam) == pytest.approx(0.5 * _shrink(q, lam), rel=1e-10)
 
 
-@settings(max_examples=25, deadline=None, derandomize=True)
+@settings(max_examples=examples(25))
 @given(ratios, lams, st.floats(0.05, 0.95))
 def test_ridge_plateau_decreases_as_lam_decreases(q, lam, shrink_by):
     assert ridge_plateau(q, lam * shrink_by) < ridge_plateau(q, lam)
 
 
-@settings(max_examples=20, deadline=None, derandomize=True)
+@settings(max_examples=examples(20))
 @given(ratios)
 def test_ridge_plateau_tends_to_the_flat_fraction_as_lam_goes_to_zero(q):
     """Eq. 3: only the 1 - q flat directions keep their error when lam -> 0."""
@@ -67,7 +67,7 @@ def test_ridge_plateau_tends_to_the_flat_fraction_as_lam_goes_to_zero(q):
     assert unregularized_plateau(q) == pytest.approx((1 - q) / 2, rel=1e-14)
 
 
-@settings(max_examples=30, deadline=None, derandomize=True)
+@settings(max_examples=examples(30))
 @given(ordered_ratios(gap=1e-3))
 def test_correction_at_lambda_R_increases_with_q(qq):
     q1, q2 = qq
@@ -91,7 +91,7 @@ def test_sup_is_approached_as_q_goes_to_one_by_quadrature():
     assert near < SUP and SUP - near < 1e-6
 
 
-@settings(max_examples=30, deadline=None, derandomize=True)
+@settings(max_examples=examples(30))
 @given(st.floats(1e-3, 0.999))
 def test_correction_stays_below_sup(q):
     assert 0 < ridge_correction(q) < SUP

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim import GramSample, sample_gram
-from strategies import one_torch_thread  # noqa: F401
+from strategies import examples, one_torch_thread, seeds  # noqa: F401
 
 R, DIM, N_TR = 3, 12, 5
 
@@ -44,8 +44,8 @@ def test_nonzero_eigenvalues_are_the_top_of_the_dense_spectrum(gram):
         np.testing.assert_allclose(gram.full_eigenvalues()[r].numpy(), ev, atol=1e-12)
 
 
-@settings(max_examples=10, deadline=None, derandomize=True)
-@given(st.integers(0, 10**6))
+@settings(max_examples=examples(10))
+@given(seeds)
 def test_null_projection_norm2_matches_dense_projector(seed):
     """||P_0 v||^2 with P_0 the eigenvectors of the D - N zero eigenvalues, for a shared v and per-set v."""
     gram = sample_gram(R, DIM, N_TR, seed=seed % 1000)
@@ -61,7 +61,7 @@ def test_null_projection_norm2_matches_dense_projector(seed):
         assert got_per_set[r] == pytest.approx(np.sum((null.T @ per_set[r]) ** 2), rel=1e-9)
 
 
-@settings(max_examples=10, deadline=None, derandomize=True)
+@settings(max_examples=examples(10))
 @given(st.integers(0, 10**6), st.floats(1e-3, 5))
 def test_ridge_residual_norm2_matches_dense_resolvent(seed, lam):
     """||lam (Sigma + lam)^-1 T||^2 = sum_i (lam / (lam + x_i))^2 (u_i . T)^2."""

@@ -13,7 +13,7 @@ from scipy import optimize
 
 import theory
 from checks.numerics import best_gd_step, best_heavy_ball, gd_worst_factor, hb_radius
-from strategies import edges, lams, mp_edges_direct, ratios
+from strategies import edges, examples, lams, mp_edges_direct, ratios
 from theory import mp_limits, tuning
 
 # At the band's edges the discriminant is ~0, so hb_radius reads sqrt(beta) + O(sqrt(rounding)) ~ 1e-8.
@@ -24,7 +24,7 @@ def _hb_worst(eta: float, beta: float, mu: float, big: float, n: int = 2001) -> 
     return float(hb_radius(eta, beta, np.linspace(mu, big, n)).max())
 
 
-@settings(max_examples=25, deadline=None, derandomize=True)
+@settings(max_examples=examples(25))
 @given(edges())
 def test_lambda_R_equalizes_the_gd_rates(mm):
     mu, big = mm
@@ -41,7 +41,7 @@ def test_lambda_R_from_direct_minimization(mu, big):
     assert tuning.lambda_R(mu, big) == pytest.approx(root, rel=1e-6)
 
 
-@settings(max_examples=25, deadline=None, derandomize=True)
+@settings(max_examples=examples(25))
 @given(edges())
 def test_eta_gd_minimizes_the_worst_factor(mm):
     mu, big = mm
@@ -52,7 +52,7 @@ def test_eta_gd_minimizes_the_worst_factor(mm):
         assert gd_worst_factor(eta * scale, mu, big) > worst
 
 
-@settings(max_examples=20, deadline=None, derandomize=True)
+@settings(max_examples=examples(20))
 @given(edges(), lams)
 def test_eta_gd_ridge_minimizes_the_worst_factor_on_shifted_spectrum(mm, lam):
     """With ridge the curvatures fill [lam, L + lam] (flat directions become the slowest)."""
@@ -71,7 +71,7 @@ def test_eta_gd_agrees_with_bounded_minimization(mu, big):
     assert tuning.rate_gd(mu, big) == pytest.approx(factor, rel=1e-8)
 
 
-@settings(max_examples=25, deadline=None, derandomize=True)
+@settings(max_examples=examples(25))
 @given(edges(max_kappa=1e2))
 def test_heavy_ball_worst_radius_is_the_rate_and_is_locally_minimal(mm):
     mu, big = mm
@@ -86,7 +86,7 @@ def test_heavy_ball_worst_radius_is_the_rate_and_is_locally_minimal(mm):
     assert _hb_worst(eta, beta * 1.01, mu, big) > rate
 
 
-@settings(max_examples=15, deadline=None, derandomize=True)
+@settings(max_examples=examples(15))
 @given(edges(max_kappa=1e2), lams)
 def test_heavy_ball_ridge_radius_on_shifted_spectrum(mm, lam):
     _, big = mm
@@ -114,7 +114,7 @@ RIDGE = [("eta_ridge", "eta_gd_ridge"), ("rate_gd_ridge", "rate_gd_ridge"),
          ("rate_momentum_ridge", "rate_momentum_ridge")]
 
 
-@settings(max_examples=20, deadline=None, derandomize=True)
+@settings(max_examples=examples(20))
 @given(ratios)
 def test_mp_limits_are_the_finite_formulas_at_the_mp_edges(q):
     mu, big = mp_edges_direct(q)
