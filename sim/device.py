@@ -3,9 +3,17 @@ from __future__ import annotations
 
 import torch
 
+from theory.domain import validate_int
+
+
+class DivergedError(RuntimeError):
+    """A run produced NaN or inf: the message names the method, the step size and the epoch (or step)."""
+
 
 def resolve_device(name: str = "cpu") -> torch.device:
     """``"cpu"``, ``"cuda"`` (error if absent) or ``"auto"`` (CUDA when present)."""
+    if not isinstance(name, str):
+        raise ValueError(f"device={name!r} is not one of 'cpu', 'cuda', 'auto'")
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name not in ("cpu", "cuda") and not name.startswith("cuda:"):
@@ -17,6 +25,7 @@ def resolve_device(name: str = "cpu") -> torch.device:
 
 def generator(seed: int, device: torch.device) -> torch.Generator:
     """A seeded generator on ``device``: the same seed gives the same draws."""
+    seed = validate_int("seed", seed, minimum=0)
     gen = torch.Generator(device=device)
-    gen.manual_seed(int(seed))
+    gen.manual_seed(seed)
     return gen

@@ -21,16 +21,12 @@ import torch
 from theory import tuning
 from theory.curves import METHODS as CURVE_METHODS
 from theory.curves import mp_hyperparameters
-from theory.domain import POSITIVE, RATIO, validate_int
+from theory.domain import MOMENTUM, NON_NEGATIVE, POSITIVE, RATIO, validate_int
 
-from .device import generator, resolve_device
+from .device import DivergedError, generator, resolve_device  # noqa: F401  (DivergedError: sim.linear's API)
 from .prox import prox_lasso
 
 METHODS = ("gd", "ridge", "momentum", "momentum_ridge", "lasso")
-
-
-class DivergedError(RuntimeError):
-    """A run produced NaN or inf: says which method, step size and epoch."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +58,9 @@ class LinearSetting:
         RATIO.validate("q", self.q)
         if self.n_samples < 1:
             raise ValueError(f"q={self.q:g} leaves no training sample at dim={self.dim}")
+        if self.n_samples >= self.dim:
+            raise ValueError(f"q={self.q:g} rounds to n_samples={self.n_samples} at dim={self.dim}: "
+                             f"the model needs n_samples < dim, i.e. q below {(self.dim - 0.5) / self.dim:g}")
         unknown = [m for m in self.methods if m not in METHODS]
         if unknown or not self.methods:
             raise ValueError(f"methods={self.methods!r}: each must be one of {METHODS}")
@@ -73,10 +72,22 @@ class LinearSetting:
                 raise ValueError(f"sparse_dim={self.sparse_dim} exceeds dim={self.dim}")
         if self.tuning not in ("per_set", "mp"):
             raise ValueError(f"tuning={self.tuning!r} is not 'per_set' or 'mp'")
+        if self.tuning == "per_set" and self.n_samples < 2:
+            raise ValueError(f"q={self.q:g} gives n_samples={self.n_samples} at dim={self.dim}: tuning='per_set' "
+                             f"needs n_samples >= 2 (two distinct non-zero eigenvalues)")
         if self.init_variance is not None:
             POSITIVE.validate("init_variance", self.init_variance)
         POSITIVE.validate("lasso_eta", self.lasso_eta)
         POSITIVE.validate("lasso_lam", self.lasso_lam)
+        POSITIVE.validate("zero_tol", self.zero_tol)
+        validate_int("seed", self.seed, minimum=0)
+        if self.chunk_sets is not None:
+            validate_int("chunk_sets", self.chunk_sets)
+        if not isinstance(self.device, str) or not (self.device in ("cpu", "cuda", "auto")
+                                                    or self.device.startswith("cuda:")):
+            raise ValueError(f"device={self.device!r} is not one of 'cpu', 'cuda', 'auto'")
+        if not (isinstance(self.dtype, torch.dtype) and self.dtype.is_floating_point):
+            raise ValueError(f"dtype={self.dtype!r} is not a torch floating-point dtype")
 
     @property
     def n_samples(self) -> int:
@@ -178,6 +189,7 @@ def train(
     teacher, init, X = problem if problem is not None else draw_problem(setting)
     spectrum = gram_spectrum(X)
     hyper = hyper or hyperparameters(setting, extremes_of(spectrum, setting.zero_tol))
+    _validate_hyper(hyper, setting)
     t1 = time.perf_counter()
     dt = setting.dtype
     r, m, d = setting.n_sets, len(setting.methods), setting.dim
@@ -193,6 +205,16 @@ def train(
     _check_finite(gen_hist, setting, hyper)
     return LinearRun(setting, gen_hist, tr_hist, hyper, students, teacher, init, X, spectrum,
                      {"setup": t1 - t0, "train": t2 - t1})
+
+
+def _validate_hyper(hyper: Hyperparameters, setting: LinearSetting) -> None:
+    """Hyperparameters given by hand obey the same domains as the tuned ones, shape (n_sets, methods, 1)."""
+    shape = (setting.n_sets, len(setting.methods), 1)
+    for name, domain in (("eta", POSITIVE), ("beta", MOMENTUM), ("lam", NON_NEGATIVE), ("l1", NON_NEGATIVE)):
+        value = getattr(hyper, name)
+        if tuple(value.shape) != shape:
+            raise ValueError(f"hyper.{name} has shape {tuple(value.shape)}, expected (n_sets, methods, 1) = {shape}")
+        domain.validate(f"hyper.{name}", value.detach().cpu().double().numpy())
 
 
 def _chunk_size(setting: LinearSetting, device: torch.device) -> int:

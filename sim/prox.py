@@ -23,6 +23,8 @@ import torch
 from theory.domain import NON_NEGATIVE
 from theory.prox import soft_threshold
 
+from .device import DivergedError
+
 SCALINGS = ("lr", "momentum", "adam")
 
 
@@ -41,6 +43,8 @@ class L1Prox:
     """
 
     def __init__(self, optimizer: torch.optim.Optimizer, l1reg: float, scaling: str = "lr"):
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise ValueError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
         NON_NEGATIVE.validate("l1reg", l1reg)
         if scaling not in SCALINGS:
             raise ValueError(f"scaling={scaling!r} is not one of {SCALINGS}")
@@ -48,6 +52,7 @@ class L1Prox:
             raise ValueError("scaling='adam' needs a torch.optim.Adam or AdamW optimizer")
         self.optimizer = optimizer
         self.scaling = scaling
+        self.steps_taken = 0
         for group in optimizer.param_groups:
             group.setdefault("l1reg", float(l1reg))
 
@@ -71,9 +76,16 @@ class L1Prox:
     @torch.no_grad()
     def step(self, closure=None):
         loss = self.optimizer.step(closure)
+        self.steps_taken += 1
+        finite = []
         for group in self.param_groups:
             for p in group["params"]:
                 p.copy_(prox_lasso(p, group["l1reg"], self._scale(group, p)))
+                finite.append(torch.isfinite(p).all())
+        if finite and not bool(torch.stack(finite).all()):  # one sync per step, not one per parameter
+            lrs = sorted({float(g["lr"]) for g in self.param_groups})
+            raise DivergedError(f"method {type(self.optimizer).__name__} + L1 prox diverged at epoch "
+                                f"{self.steps_taken} (step size lr={', '.join(f'{v:g}' for v in lrs)})")
         return loss
 
     def _scale(self, group: dict, p: torch.Tensor) -> float | torch.Tensor:

@@ -12,7 +12,7 @@ from functools import cached_property
 
 import torch
 
-from theory.domain import NON_NEGATIVE, validate_int
+from theory.domain import NON_NEGATIVE, REAL, validate_int
 
 from .device import generator, resolve_device
 
@@ -47,8 +47,13 @@ class GramSample:
         sigma = self.X @ self.X.transpose(1, 2) / self.n_samples
         return torch.linalg.eigvalsh(sigma)
 
-    def _per_set(self, v: torch.Tensor) -> torch.Tensor:
+    def _per_set(self, v: torch.Tensor, name: str = "v") -> torch.Tensor:
         """A vector of shape (D,) shared by all sets, or (R, D) one per set, as (R, D, 1)."""
+        v = torch.as_tensor(v)
+        if tuple(v.shape) not in ((self.dim,), (self.n_sets, self.dim)):
+            raise ValueError(f"{name} has shape {tuple(v.shape)}, expected (D,) = ({self.dim},) "
+                             f"or (R, D) = ({self.n_sets}, {self.dim})")
+        REAL.validate(name, v.detach().cpu().double().numpy())
         return v.to(self.X).reshape(-1, self.dim, 1).expand(self.n_sets, -1, -1)
 
     def null_projection_norm2(self, v: torch.Tensor) -> torch.Tensor:
@@ -63,7 +68,7 @@ class GramSample:
         NON_NEGATIVE.validate("lam", lam.cpu().numpy() if torch.is_tensor(lam) else lam)
         lam_t = torch.as_tensor(lam, dtype=self.X.dtype, device=self.X.device).reshape(-1, 1, 1)
         eye = torch.eye(self.n_samples, dtype=self.X.dtype, device=self.X.device)
-        ts = self._per_set(teacher)
+        ts = self._per_set(teacher, "teacher")
         coef = torch.linalg.solve(self._small_gram + lam_t * eye, self.X.transpose(1, 2) @ ts) / self.n_samples
         residual = ts - self.X @ coef
         return (residual**2).sum(dim=(1, 2))
@@ -76,6 +81,10 @@ def sample_gram(
     n_sets = validate_int("n_sets", n_sets)
     dim = validate_int("D", dim)
     n_samples = validate_int("N_tr", n_samples)
+    if n_samples > dim:
+        raise ValueError(f"N_tr={n_samples} is outside its domain: integers 1..D (D={dim}); "
+                         f"the non-zero spectrum has only D eigenvalues")
+    seed = validate_int("seed", seed, minimum=0)
     dev = resolve_device(device)
     X = torch.randn(n_sets, dim, n_samples, generator=generator(seed, dev), device=dev, dtype=dtype)
     return GramSample(X)

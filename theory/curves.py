@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import mp_limits
-from .domain import NON_NEGATIVE, RATIO, validate_int
+from .domain import NON_NEGATIVE, REAL, RATIO, validate_int
 from .iterates import mode_errors
 from .marchenko_pastur import MarchenkoPastur
 
@@ -79,10 +79,13 @@ def expected_curves(
     overlap: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(l_gen, l_tr) for t = 0..steps under the spectral measure (eigenvalues, weights)."""
-    h = np.asarray(eigenvalues, dtype=float)
-    w = np.asarray(weights, dtype=float)
+    h = NON_NEGATIVE.validate("eigenvalues", eigenvalues)
+    w = NON_NEGATIVE.validate("weights", weights)
+    if h.shape != w.shape:
+        raise ValueError(f"weights has shape {w.shape}, expected the shape of eigenvalues {h.shape}")
     NON_NEGATIVE.validate("s0_norm2", s0_norm2)
     NON_NEGATIVE.validate("t_norm2", t_norm2)
+    REAL.validate("overlap", overlap)
     e = mode_errors(h, hyper.eta, hyper.beta, steps, hyper.lam)
     denom = h + hyper.lam
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -95,5 +98,7 @@ def mp_curves(q: float, method: str, steps: int, s0_norm2: float = 1.0, t_norm2:
               overlap: float = 0.0, nodes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Marchenko-Pastur limit of the expected (l_gen, l_tr) curves of a tuned method."""
     steps = validate_int("steps", steps, minimum=0)
-    x, w = mp_nodes(q, nodes or max(400, 2 * steps + 64))
+    if nodes is not None:
+        validate_int("nodes", nodes, minimum=8)
+    x, w = mp_nodes(q, nodes if nodes is not None else max(400, 2 * steps + 64))
     return expected_curves(x, w, mp_hyperparameters(q, method), steps, s0_norm2, t_norm2, overlap)

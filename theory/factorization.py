@@ -11,6 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from . import derivation
+from .domain import validate_int
 
 lam = sp.Symbol("lambda", positive=True)
 r, kk = sp.symbols("r k", positive=True)
@@ -65,6 +66,7 @@ def _vec(name: str, dim: int) -> sp.Matrix:
 
 def frobenius_expansion_residual(dim: int = 3) -> sp.Expr:
     """||V U^T - v1 u1^T - v2 u2^T||_F^2 minus the six-term expansion, for symbolic vectors in R^dim."""
+    dim = validate_int("dim", dim)
     V, U, p1, q1, p2, q2 = (_vec(n, dim) for n in ("V", "U", "p", "q", "pp", "qq"))
     E = V * U.T - p1 * q1.T - p2 * q2.T
     frob = sum(e**2 for e in E)

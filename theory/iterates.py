@@ -19,7 +19,7 @@ import numpy as np
 import sympy as sp
 
 from . import derivation
-from .domain import MOMENTUM, NON_NEGATIVE, POSITIVE, Domain, validate_int
+from .domain import MOMENTUM, NON_NEGATIVE, POSITIVE, REAL, Domain, validate_int
 from .symbols import S0, T, beta, eta, h, lam, n_steps
 
 D = derivation.new(
@@ -100,7 +100,9 @@ def mode_errors(curvature, eta_value, beta_value, steps: int, lam_value=0.0) -> 
 
 def mode_trajectory(curvature, S_init, teacher, eta_value, beta_value, steps: int, lam_value=0.0) -> np.ndarray:
     """S_t for t = 0..steps, per mode: fixed point + e_t (shape ``(steps + 1, ...)``)."""
-    hs = np.asarray(curvature, dtype=float)
+    hs = Domain(0.0, np.inf, low_open=False).validate("curvature", curvature)
     lams = NON_NEGATIVE.validate("lam", lam_value)
+    REAL.validate("S_init", S_init)
+    REAL.validate("teacher", teacher)
     star = np.where(hs + lams > 0, hs * np.asarray(teacher) / np.where(hs + lams > 0, hs + lams, 1.0), S_init)
     return star + (np.asarray(S_init) - star) * mode_errors(hs, eta_value, beta_value, steps, lams)

@@ -197,13 +197,19 @@ class MarchenkoPastur:
         zs = np.asarray(z, dtype=complex)
         if np.isnan(zs).any():
             raise ValueError("z must be a number, got NaN")
+        if np.isinf(zs).any():
+            raise ValueError(f"z={zs[np.isinf(zs)].flat[0]} is outside its domain: finite complex numbers")
         on_support = (zs.imag == 0) & (((zs.real >= self.lower) & (zs.real <= self.upper)) | (zs.real == 0))
         if on_support.any():
-            raise ValueError(f"z must lie off the spectrum {{0}} U [{self.lower:g}, {self.upper:g}]")
+            bad = zs[on_support].flat[0]
+            raise ValueError(f"z={bad.real:g} must lie off the spectrum {{0}} U [{self.lower:g}, {self.upper:g}]")
         out = _stieltjes(self.q, zs)
         return out if out.ndim else complex(out)
 
     def rvs(self, size=1, random_state=None):
         """Independent draws from the law (inverse-transform sampling)."""
+        sizes = size if isinstance(size, tuple) else (size,)
+        for n in sizes:
+            validate_int("size", n, minimum=0)
         rng = np.random.default_rng(random_state)
         return self.ppf(rng.uniform(size=size))

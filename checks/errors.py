@@ -1,0 +1,280 @@
+"""The input-error table: every public entry point, a bad input, and the message it raises.
+
+``CASES`` lists (call, parameter, bad input) triples; ``render()`` runs each
+one and writes the markdown table of docs/errors.md from the messages that
+are actually raised, so the document cannot drift from the code.
+``python -m checks.errors`` rewrites the file, ``--check`` exits 1 when the
+committed one is stale (tests/test_errors.py runs the same comparison).
+
+Every message must name the parameter (tests/test_errors.py checks that it
+contains ``param`` and the bad value as shown in ``bad``, case-insensitively).
+"""
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+DOC_PATH = Path("docs/errors.md")
+NAN, INF = math.nan, math.inf
+
+
+@dataclass(frozen=True)
+class Case:
+    call: str  # how the call reads in the table
+    param: str  # the parameter the message must name
+    bad: str  # the bad input, as the message shows it
+    run: Callable[[], object]
+    kind: str = "python"  # "python" (raises ValueError / TypeError) or "cli" (click usage error, exit 2)
+
+
+class NoError(AssertionError):
+    """A case that should have raised did not."""
+
+
+def _theory_cases() -> list[Case]:
+    import theory
+    from theory import curves, factorization, iterates, tuning
+    from theory.curves import Hyper
+
+    mp = lambda: theory.MarchenkoPastur(0.5)  # noqa: E731
+    cases = [
+        Case("MarchenkoPastur(q)", "q", "1.5", lambda: theory.MarchenkoPastur(1.5)),
+        Case("MarchenkoPastur(q)", "q", "NaN", lambda: theory.MarchenkoPastur(NAN)),
+        Case("MarchenkoPastur(q)", "q", "0", lambda: theory.MarchenkoPastur(0.0)),
+        Case("MarchenkoPastur(0.5).pdf(x)", "x", "inf", lambda: mp().pdf(INF)),
+        Case("MarchenkoPastur(0.5).cdf(x)", "x", "NaN", lambda: mp().cdf(NAN)),
+        Case("MarchenkoPastur(0.5).ppf(p)", "p", "1.5", lambda: mp().ppf(1.5)),
+        Case("MarchenkoPastur(0.5).moment(k)", "k", "2.0", lambda: mp().moment(2.0)),
+        Case("MarchenkoPastur(0.5).moment(k)", "k", "9", lambda: mp().moment(9)),
+        Case("MarchenkoPastur(0.5).stieltjes(z)", "z", "1", lambda: mp().stieltjes(1.0)),
+        Case("MarchenkoPastur(0.5).stieltjes(z)", "z", "inf", lambda: mp().stieltjes(INF)),
+        Case("MarchenkoPastur(0.5).rvs(size)", "size", "-1", lambda: mp().rvs(-1)),
+        Case("MarchenkoPastur(0.5).rvs(size)", "size", "1.5", lambda: mp().rvs(1.5)),
+        Case("mp_edges(q)", "q", "NaN", lambda: theory.mp_edges(NAN)),
+    ]
+    for name in ("lambda_R", "eta_gd", "eta_ridge", "beta_momentum", "eta_momentum", "eta_momentum_ridge",
+                 "rate_gd", "rate_momentum", "unregularized_plateau"):
+        cases.append(Case(f"{name}(q)", "q", "1", lambda name=name: getattr(theory, name)(1.0)))
+    cases += [
+        Case("lambda_R(q)", "q", "-0.2", lambda: theory.lambda_R(-0.2)),
+        Case("eta_gd(q)", "q", "inf", lambda: theory.eta_gd(INF)),
+        Case("ridge_plateau(q, lam)", "lam", "-1", lambda: theory.ridge_plateau(0.5, -1.0)),
+        Case("ridge_plateau(q, lam)", "q", "NaN", lambda: theory.ridge_plateau(NAN, 1.0)),
+        Case("ridge_correction(q, lam)", "lam", "0", lambda: theory.ridge_correction(0.5, 0.0)),
+        Case("ridge_correction(q, lam)", "lam", "inf", lambda: theory.ridge_correction(0.5, INF)),
+        Case("ridge_correction_crossing(level)", "level", "1", lambda: theory.ridge_correction_crossing(1.0)),
+        Case("tuning.eta_gd(lam_min, lam_max)", "lam_min", "-1", lambda: tuning.eta_gd(-1.0, 2.0)),
+        Case("tuning.lambda_R(lam_min, lam_max)", "lam_min", "2", lambda: tuning.lambda_R(2.0, 1.0)),
+        Case("tuning.eta_gd_ridge(lam_max, lam)", "lam", "0", lambda: tuning.eta_gd_ridge(2.0, 0.0)),
+        Case("tuning.beta_momentum(lam_min, lam_max)", "lam_max", "NaN", lambda: tuning.beta_momentum(1.0, NAN)),
+        Case("soft_threshold(x, threshold)", "threshold", "-0.1", lambda: theory.soft_threshold(1.0, -0.1)),
+        Case("soft_threshold(x, threshold)", "x", "NaN", lambda: theory.soft_threshold(NAN, 1.0)),
+        Case("prox_lasso(x, l1reg, scaling)", "l1reg", "inf", lambda: theory.prox_lasso(1.0, INF)),
+        Case("prox_lasso(x, l1reg, scaling)", "scaling", "0", lambda: theory.prox_lasso(1.0, 1.0, 0.0)),
+        Case("mode_errors(curvature, eta, beta, steps, lam)", "beta", "1", lambda: theory.mode_errors(1.0, 0.1, 1.0, 3)),
+        Case("mode_errors(curvature, eta, beta, steps, lam)", "eta", "0", lambda: theory.mode_errors(1.0, 0.0, 0.5, 3)),
+        Case("mode_errors(curvature, eta, beta, steps, lam)", "lam", "-0.5",
+             lambda: theory.mode_errors(1.0, 0.1, 0.5, 3, -0.5)),
+        Case("mode_errors(curvature, eta, beta, steps, lam)", "steps", "3.0", lambda: theory.mode_errors(1.0, 0.1, 0.5, 3.0)),
+        Case("mode_errors(curvature, eta, beta, steps, lam)", "curvature", "NaN",
+             lambda: theory.mode_errors(NAN, 0.1, 0.5, 3)),
+        Case("iterates.mode_trajectory(..., S_init, teacher, ...)", "S_init", "NaN",
+             lambda: iterates.mode_trajectory(1.0, NAN, 1.0, 0.1, 0.0, 3)),
+        Case("iterates.mode_trajectory(..., S_init, teacher, ...)", "teacher", "inf",
+             lambda: iterates.mode_trajectory(1.0, 1.0, INF, 0.1, 0.0, 3)),
+        Case("mp_hyperparameters(q, method)", "method", "'sgd'", lambda: theory.mp_hyperparameters(0.5, "sgd")),
+        Case("mp_curves(q, method, steps, ...)", "steps", "-1", lambda: theory.mp_curves(0.5, "gd", -1)),
+        Case("mp_curves(q, method, steps, ..., nodes)", "nodes", "0", lambda: theory.mp_curves(0.5, "gd", 3, nodes=0)),
+        Case("mp_curves(q, method, steps, ..., overlap)", "overlap", "NaN",
+             lambda: theory.mp_curves(0.5, "gd", 3, overlap=NAN)),
+        Case("expected_curves(eigenvalues, ...)", "eigenvalues", "-1",
+             lambda: theory.expected_curves([-1.0], [1.0], Hyper(0.1), 3)),
+        Case("expected_curves(..., weights, ...)", "weights", "NaN",
+             lambda: theory.expected_curves([1.0], [NAN], Hyper(0.1), 3)),
+        Case("expected_curves(..., s0_norm2)", "s0_norm2", "inf",
+             lambda: theory.expected_curves([1.0], [1.0], Hyper(0.1), 3, s0_norm2=INF)),
+        Case("curves.mp_nodes(q, n)", "n", "5", lambda: curves.mp_nodes(0.5, 5)),
+        Case("factorization.frobenius_expansion_residual(dim)", "dim", "0",
+             lambda: factorization.frobenius_expansion_residual(0)),
+    ]
+    return cases
+
+
+def _sim_cases() -> list[Case]:
+    import torch
+
+    from sim.device import generator, resolve_device
+    from sim.factors import train_factors, train_two_pairs
+    from sim.linear import Hyperparameters, LinearSetting, train
+    from sim.prox import L1Prox
+    from sim.spectra import sample_gram
+
+    def small_hyper(**change):
+        ones = torch.ones(2, 1, 1, dtype=torch.float64)
+        fields = dict(eta=0.1 * ones, beta=0 * ones, lam=0 * ones, l1=0 * ones)
+        fields.update({k: v * ones for k, v in change.items()})
+        return Hyperparameters(**fields)
+
+    tiny = LinearSetting(dim=10, q=0.5, epochs=2, n_sets=2, methods=("gd",), dtype=torch.float64)
+    sgd = lambda: torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=0.1)  # noqa: E731
+    eye = torch.eye(3, dtype=torch.float64)[None]
+    ones2 = torch.ones(2, dtype=torch.float64)
+    return [
+        Case("resolve_device(name)", "device", "'tpu'", lambda: resolve_device("tpu")),
+        Case("generator(seed, device)", "seed", "-1", lambda: generator(-1, torch.device("cpu"))),
+        Case("sample_gram(n_sets, dim, n_samples, seed)", "n_sets", "0", lambda: sample_gram(0, 5, 3)),
+        Case("sample_gram(n_sets, dim, n_samples, seed)", "D", "5.0", lambda: sample_gram(2, 5.0, 3)),
+        Case("sample_gram(n_sets, dim, n_samples, seed)", "N_tr", "8", lambda: sample_gram(2, 5, 8)),
+        Case("sample_gram(n_sets, dim, n_samples, seed)", "seed", "1.5", lambda: sample_gram(2, 5, 3, seed=1.5)),
+        Case("GramSample.null_projection_norm2(v)", "v", "NaN",
+             lambda: sample_gram(2, 5, 3).null_projection_norm2(torch.full((5,), NAN))),
+        Case("GramSample.null_projection_norm2(v)", "v", "(4,)",
+             lambda: sample_gram(2, 5, 3).null_projection_norm2(torch.ones(4))),
+        Case("GramSample.ridge_residual_norm2(teacher, lam)", "lam", "-1",
+             lambda: sample_gram(2, 5, 3).ridge_residual_norm2(torch.ones(5), -1.0)),
+        Case("GramSample.ridge_residual_norm2(teacher, lam)", "teacher", "NaN",
+             lambda: sample_gram(2, 5, 3).ridge_residual_norm2(torch.full((5,), NAN), 1.0)),
+        Case("LinearSetting(dim)", "dim", "0", lambda: LinearSetting(dim=0)),
+        Case("LinearSetting(dim)", "dim", "10.0", lambda: LinearSetting(dim=10.0)),
+        Case("LinearSetting(q)", "q", "1.2", lambda: LinearSetting(q=1.2)),
+        Case("LinearSetting(q)", "q", "NaN", lambda: LinearSetting(q=NAN)),
+        Case("LinearSetting(q, dim)", "q", "0.99", lambda: LinearSetting(dim=20, q=0.99)),
+        Case("LinearSetting(q, dim)", "q", "0.05", lambda: LinearSetting(dim=20, q=0.05)),
+        Case("LinearSetting(epochs)", "epochs", "-1", lambda: LinearSetting(epochs=-1)),
+        Case("LinearSetting(n_sets)", "n_sets", "2.5", lambda: LinearSetting(n_sets=2.5)),
+        Case("LinearSetting(methods)", "methods", "'sgd'", lambda: LinearSetting(methods=("sgd",))),
+        Case("LinearSetting(teacher)", "teacher", "'dense'", lambda: LinearSetting(teacher="dense")),
+        Case("LinearSetting(sparse_dim)", "sparse_dim", "5000", lambda: LinearSetting(teacher="sparse", sparse_dim=5000)),
+        Case("LinearSetting(tuning)", "tuning", "'best'", lambda: LinearSetting(tuning="best")),
+        Case("LinearSetting(init_variance)", "init_variance", "NaN", lambda: LinearSetting(init_variance=NAN)),
+        Case("LinearSetting(lasso_eta)", "lasso_eta", "inf", lambda: LinearSetting(lasso_eta=INF)),
+        Case("LinearSetting(lasso_lam)", "lasso_lam", "0", lambda: LinearSetting(lasso_lam=0.0)),
+        Case("LinearSetting(zero_tol)", "zero_tol", "-1", lambda: LinearSetting(zero_tol=-1.0)),
+        Case("LinearSetting(seed)", "seed", "-1", lambda: LinearSetting(seed=-1)),
+        Case("LinearSetting(chunk_sets)", "chunk_sets", "0", lambda: LinearSetting(chunk_sets=0)),
+        Case("LinearSetting(device)", "device", "'tpu'", lambda: LinearSetting(device="tpu")),
+        Case("LinearSetting(dtype)", "dtype", "torch.int64", lambda: LinearSetting(dtype=torch.int64)),
+        Case("train(setting, hyper)", "hyper.eta", "-0.1", lambda: train(tiny, hyper=small_hyper(eta=-0.1))),
+        Case("train(setting, hyper)", "hyper.beta", "1", lambda: train(tiny, hyper=small_hyper(beta=1.0))),
+        Case("train(setting, hyper)", "hyper.lam", "NaN", lambda: train(tiny, hyper=small_hyper(lam=NAN))),
+        Case("train_factors(targets, dk, lam, method, lr, steps, seed, init_scale)", "targets", "NaN",
+             lambda: train_factors(torch.full((1, 3, 3), NAN), 2, 0.1)),
+        Case("train_factors(targets, dk, lam, method, lr, steps, seed, init_scale)", "targets", "(3, 3)",
+             lambda: train_factors(eye[0], 2, 0.1)),
+        Case("train_factors(targets, dk, lam, method, lr, steps, seed, init_scale)", "dk", "1.0",
+             lambda: train_factors(eye, 1.0, 0.1)),
+        Case("train_factors(targets, dk, lam, method, lr, steps, seed, init_scale)", "lam", "NaN",
+             lambda: train_factors(eye, 2, NAN)),
+        Case("train_factors(targets, dk, lam, method, lr, steps, seed, init_scale)", "method", "'sgd'",
+             lambda: train_factors(eye, 2, 0.1, method="sgd")),
+        Case("train_factors(targets, dk, lam, method, lr, steps, seed, init_scale)", "lr", "inf",
+             lambda: train_factors(eye, 2, 0.1, lr=INF)),
+        Case("train_factors(targets, dk, lam, method, lr, steps, seed, init_scale)", "init_scale", "NaN",
+             lambda: train_factors(eye, 2, 0.1, init_scale=NAN)),
+        Case("train_two_pairs(V, U, n_seeds, lam, method, lr, steps, seed, init_scale)", "lr", "-1",
+             lambda: train_two_pairs(ones2, ones2, 2, 0.1, lr=-1.0)),
+        Case("train_two_pairs(V, U, n_seeds, lam, method, lr, steps, seed, init_scale)", "steps", "2.5",
+             lambda: train_two_pairs(ones2, ones2, 2, 0.1, steps=2.5)),
+        Case("train_two_pairs(V, U, n_seeds, lam, method, lr, steps, seed, init_scale)", "V", "NaN",
+             lambda: train_two_pairs(torch.full((2,), NAN), ones2, 2, 0.1)),
+        Case("train_two_pairs(V, U, n_seeds, lam, method, lr, steps, seed, init_scale)", "n_seeds", "0",
+             lambda: train_two_pairs(ones2, ones2, 0, 0.1)),
+        Case("L1Prox(optimizer, l1reg, scaling)", "l1reg", "NaN", lambda: L1Prox(sgd(), NAN)),
+        Case("L1Prox(optimizer, l1reg, scaling)", "scaling", "'newton'", lambda: L1Prox(sgd(), 0.1, "newton")),
+        Case("L1Prox(optimizer, l1reg, scaling)", "optimizer", "NoneType", lambda: L1Prox(None, 0.1)),
+    ]
+
+
+def _cli(*args: str) -> Callable[[], str]:
+    def run() -> str:
+        from click.testing import CliRunner
+
+        from .cli import main
+
+        result = CliRunner().invoke(main, list(args))
+        if result.exit_code != 2:
+            raise NoError(f"gentoys {' '.join(args)} exited {result.exit_code}, not 2 (a usage error)")
+        lines = [ln for ln in result.output.splitlines() if ln.startswith("Error:")]
+        return lines[0][len("Error:"):].strip() if lines else result.output.strip()
+
+    return run
+
+
+def _cli_cases() -> list[Case]:
+    return [
+        Case(f"gentoys {' '.join(args)}", param, bad, _cli(*args), kind="cli")
+        for args, param, bad in [
+            (("verify", "--profile", "slow"), "--profile", "'slow'"),
+            (("verify", "--device", "tpu"), "--device", "'tpu'"),
+            (("verify", "--seed", "-1"), "--seed", "-1"),
+            (("verify", "--seed", "1.5"), "--seed", "'1.5'"),
+            (("figures", "--profile", "huge"), "--profile", "'huge'"),
+            (("figures", "--seed", "-3"), "--seed", "-3"),
+            (("figures", "--device", "gpu"), "--device", "'gpu'"),
+            (("bench", "--sets", "0"), "--sets", "0"),
+            (("bench", "--sets", "2.5"), "--sets", "'2.5'"),
+            (("bench", "--device", "tpu"), "--device", "'tpu'"),
+        ]
+    ]
+
+
+def cases() -> list[Case]:
+    return _theory_cases() + _sim_cases() + _cli_cases()
+
+
+def message(case: Case) -> str:
+    """The message ``case`` raises (for the CLI: click's error line); NoError when it raises nothing."""
+    if case.kind == "cli":
+        return case.run()
+    try:
+        case.run()
+    except (ValueError, TypeError) as exc:
+        return str(exc)
+    raise NoError(f"{case.call} with {case.param}={case.bad} raised nothing")
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def render() -> str:
+    lines = [
+        "# Input errors",
+        "",
+        "Generated by `checks/errors.py` from the messages the code actually raises "
+        "(`python -m checks.errors` rewrites it, `--check` compares); do not edit by hand.",
+        "",
+        "Every public function of `theory/` and `sim/` and every CLI option checks its domain and names the "
+        "parameter, the value and the allowed range. Python calls raise `ValueError` (`TypeError` for a wrong "
+        "number of arguments); the CLI exits 2 with click's usage error.",
+        "",
+        "| call | parameter | bad input | message |",
+        "|---|---|---|---|",
+    ]
+    for case in cases():
+        lines.append(f"| `{_cell(case.call)}` | `{case.param}` | `{_cell(case.bad)}` | {_cell(message(case))} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .files import write_atomic
+
+    args = sys.argv[1:] if argv is None else argv
+    text = render()
+    if "--check" in args:
+        current = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else None
+        if current != text:
+            print(f"{DOC_PATH} is stale: run `python -m checks.errors` and commit it", file=sys.stderr)
+            return 1
+        print(f"{DOC_PATH} is current")
+        return 0
+    write_atomic(DOC_PATH, text)
+    print(f"wrote {DOC_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
