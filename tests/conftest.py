@@ -8,6 +8,9 @@ reproduction blob is printed with every failure.
 ``long``: 10 000 examples per property, for a deliberate search:
 ``HYPOTHESIS_PROFILE=long pytest tests/test_properties.py -m "not slow_property"``
 (docs/testing.md has the full command and the counts we observed).
+
+``medium``: 300 examples, for the ``slow_property`` tests (simulation, quadrature,
+minimization) that the long run leaves out.
 """
 from __future__ import annotations
 
@@ -19,6 +22,9 @@ from strategies import CI_EXAMPLES
 
 settings.register_profile("ci", derandomize=True, max_examples=CI_EXAMPLES, deadline=None, print_blob=True)
 settings.register_profile("long", max_examples=10_000, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+#: for the ``slow_property`` tests, whose examples cost 0.05-0.5 s each
+settings.register_profile("medium", max_examples=300, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 

@@ -15,7 +15,8 @@ Statistical tests and their false-alarm rate: R = 32 data sets and K = 6
 standard errors give a per-example false-alarm probability of about 1e-6 for
 a Student-t statistic with 31 degrees of freedom, so even the long profile's
 10 000 examples per property should not fail by chance. Tests marked
-``slow_property`` cost 0.05 s or more per example and stay out of the long run.
+``slow_property`` cost ~0.05 s or more per example (quadrature, minimization,
+training) and stay out of the routine long run (docs/testing.md).
 Where a coverage table of every closed form lives: docs/testing.md.
 """
 from __future__ import annotations
@@ -54,6 +55,7 @@ def _unit(dim: int, seed: int) -> torch.Tensor:
 
 # --- invariants of the Marchenko-Pastur law ------------------------------------------------------
 
+@pytest.mark.slow_property
 @settings(max_examples=examples(25))
 @given(ratios)
 def test_mp_law_with_its_atom_integrates_to_one(q):
@@ -211,10 +213,14 @@ def test_mp_gd_rate_bounds_explicit_iteration(q, steps):
 @settings(max_examples=examples(50))
 @given(reals, reals, lams_or_zero)
 def test_soft_threshold_is_firmly_non_expansive(a, b, t):
-    """A proximal map is firmly non-expansive: (S(a) - S(b))^2 <= (S(a) - S(b))(a - b) <= (a - b)^2."""
+    """A proximal map is firmly non-expansive: (S(a) - S(b))^2 <= (S(a) - S(b))(a - b) <= (a - b)^2.
+    Exact in real arithmetic; in floating point a - t rounds, so allow a few ulps of |a| + |b| + t
+    (the long profile found S(6) - S(3) = 3.0000000000000004 at t = 1.001)."""
     sa, sb = soft_threshold(a, t), soft_threshold(b, t)
-    assert abs(sa - sb) <= abs(a - b)
-    assert (sa - sb) ** 2 <= (sa - sb) * (a - b) + 1e-12
+    d, ds = a - b, sa - sb
+    slack = 4 * np.finfo(float).eps * (abs(a) + abs(b) + t)
+    assert abs(ds) <= abs(d) + slack
+    assert ds * ds <= ds * d + slack * (abs(d) + abs(ds))
     assert abs(sa) <= abs(a) and (sa == 0 or math.copysign(1, sa) == math.copysign(1, a))
 
 
