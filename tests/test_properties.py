@@ -32,10 +32,10 @@ from scipy import integrate, optimize
 
 from checks.numerics import best_gd_step
 from sim import sample_gram
-from sim.linear import LinearSetting, train
+from sim.linear import Hyperparameters, LinearSetting, draw_problem, train
 from sim.prox import prox_lasso as prox_lasso_torch
-from strategies import (betas, dims, examples, lams, lams_or_zero, mp_edges_direct, one_torch_thread,  # noqa: F401
-                        problem_sizes, ratios, reals, seeds)
+from strategies import (betas, etas, examples, lams, lams_or_zero, mp_edges_direct, one_torch_thread,  # noqa: F401
+                        problem_sizes, ratios, reals, seeds, sparsities)
 from theory import (MarchenkoPastur, beta_momentum, eta_gd, eta_momentum, eta_momentum_ridge, eta_ridge, lambda_R,
                     prox_lasso, rate_gd, rate_momentum, ridge_plateau, soft_threshold, unregularized_plateau)
 from theory.mp_limits import beta_momentum_ridge, rate_momentum_ridge
@@ -146,6 +146,25 @@ def test_trained_gd_reaches_the_unregularized_plateau(size, seed):
     mean, se = _mean_se(run.gen_loss[-1, :, 0].numpy())
     want = unregularized_plateau(setting.n_samples / dim) * float(((run.init - run.teacher) ** 2).sum())
     assert abs(mean - want) <= K_SE * se + left.mean() + 1e-12
+
+
+@settings(max_examples=examples(25))
+@given(problem_sizes(), etas, sparsities, seeds)
+def test_gd_training_loss_never_increases_below_the_stability_limit(size, eta_l, sparsity, seed):
+    """Any step size with eta L < 2 (L the data set's largest eigenvalue) makes every mode's factor
+    |1 - eta h| at most 1, so the training loss of sim.linear.train never goes up - for sparse
+    teachers with sparse_dim = round(sparsity D) non-zero entries, of unit norm."""
+    dim, n = size
+    sparse_dim = max(1, round(sparsity * dim))
+    setting = LinearSetting(dim=dim, q=n / dim, epochs=30, n_sets=4, methods=("gd",), teacher="sparse",
+                            sparse_dim=sparse_dim, seed=seed, dtype=torch.float64)
+    teacher, init, X = draw_problem(setting)
+    assert int((teacher != 0).sum()) == sparse_dim and float(teacher.norm()) == pytest.approx(1.0, rel=1e-12)
+    top = torch.linalg.eigvalsh(X.transpose(1, 2) @ X / n)[:, -1]
+    zeros = torch.zeros(setting.n_sets, 1, 1, dtype=torch.float64)
+    hyper = Hyperparameters((eta_l / top).reshape(-1, 1, 1), zeros, zeros, zeros)
+    loss = train(setting, hyper=hyper, problem=(teacher, init, X)).train_loss[:, :, 0]
+    assert torch.all(loss[1:] <= loss[:-1] * (1 + 1e-12) + 1e-15)
 
 
 # --- MP-limit tuning against independent numerics -------------------------------------------------
