@@ -111,25 +111,46 @@ def figures(out: str, profile: str, device: str, seed: int) -> None:
         click.echo(f"wrote {path}")
 
 
+WORKLOADS = ("gen_linear", "two_layer", "relu")
+
+
 @main.command()
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Also write the timings here.")
-@click.option("--sets", type=click.IntRange(min=1), default=100, show_default=True, help="Data sets of the workload.")
+@click.option("--workload", "workloads", type=click.Choice(WORKLOADS), multiple=True,
+              help="Workloads to time (repeatable; default: all).")
+@click.option("--sets", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Data sets of the gen_linear workload.")
+@click.option("--net-sets", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Data sets of each network workload (the full profile's).")
+@click.option("--baseline-sets", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Network workloads: data sets the per-set baseline is timed on (its time is per set).")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
-def bench(json_path: str | None, sets: int, device: str) -> None:
-    """Time the gen_linear workload against a straightforward per-set loop, in one run."""
+def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets: int, baseline_sets: int,
+          device: str) -> None:
+    """Time each workload against its straightforward per-set loop, in one run."""
     import json
 
+    from sim import networks
     from sim.linear import LinearSetting
 
-    from .bench import bench_gen_linear
+    from .bench import bench_gen_linear, bench_network
     from .files import write_atomic
 
-    with Console().status("timing gen_linear (batched, then the per-set baseline)..."):
-        result = bench_gen_linear(LinearSetting(n_sets=sets, device=_device(device)))
-    click.echo(f"{result.workload}: baseline {result.baseline_s:.2f} s, ours {result.ours_s:.2f} s, "
-               f"ratio {result.ratio:.1f}x (averaged losses agree to {result.max_rel_gap_of_averaged_losses:.1e})")
+    dev = _device(device)
+    jobs = {
+        "gen_linear": lambda: bench_gen_linear(LinearSetting(n_sets=sets, device=dev)),
+        "two_layer": lambda: bench_network(networks.TWO_LAYER.with_(n_sets=net_sets, device=dev), baseline_sets),
+        "relu": lambda: bench_network(networks.RELU.with_(n_sets=net_sets, device=dev), baseline_sets),
+    }
+    results = {}
+    for name in workloads or WORKLOADS:
+        with Console().status(f"timing {name} (batched, then the per-set baseline)..."):
+            result = jobs[name]()
+        results[name] = result.to_json()
+        click.echo(f"{name}: baseline {result.baseline_s:.2f} s, ours {result.ours_s:.2f} s, ratio "
+                   f"{result.ratio:.1f}x (averaged losses agree to {result.max_rel_gap_of_averaged_losses:.1e})")
     if json_path:
-        write_atomic(json_path, json.dumps({result.workload: result.to_json()}, indent=2) + "\n")
+        write_atomic(json_path, json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ from . import seed
 from .compare import same_expression
 
 ORDER = ("marchenko_pastur", "gf_unregularized", "gf_ridge", "iterates", "tuning_gd", "tuning_momentum",
-         "mp_limits", "ridge_correction", "prox_l1", "wd_scalar", "wd_nuclear", "two_pair")
+         "mp_limits", "ridge_correction", "prox_l1", "wd_scalar", "wd_nuclear", "two_pair", "two_layer_flat",
+         "two_layer_ridge", "two_layer_lasso")
 
 
 @dataclass(frozen=True)

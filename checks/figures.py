@@ -23,7 +23,7 @@ from theory.mp_limits import lambda_R  # noqa: E402
 
 from .files import write_atomic  # noqa: E402
 from .profile import Context  # noqa: E402
-from .simulations import linear_run  # noqa: E402
+from .simulations import linear_run, network_run  # noqa: E402
 
 LABELS = {"gd": "GD", "ridge": "GD + ridge", "momentum": "momentum", "momentum_ridge": "momentum + ridge",
           "lasso": "lasso (prox)"}
@@ -138,5 +138,52 @@ def factor_spectrum(ctx: Context, out: Path, lams: tuple[float, ...] = (0.5, 1.5
     return _save(fig, rows, out, "factor_spectrum")
 
 
+def _network_figure(ctx: Context, out: Path, model: str, name: str, title: str) -> list[Path]:
+    """Averaged train and validation curves per method, and log10|M_ij| of lasso and ridge (first data set)."""
+    run = network_run(ctx, model)
+    s = run.setting
+    epochs = run.epochs.numpy()
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.3), gridspec_kw={"width_ratios": [1.3, 1, 1]})
+    rows = [{"epoch": int(e)} for e in epochs]
+    for method in s.methods:
+        j = run.method(method.name)
+        color = None
+        for which, hist, ls in (("train", run.train_loss, ":"), ("val", run.val_loss, "-")):
+            losses = hist[:, :, j].double().cpu().numpy()
+            mean, se = losses.mean(1), losses.std(1, ddof=1) / np.sqrt(losses.shape[1])
+            line, = axes[0].plot(epochs, mean, ls=ls, color=color, label=f"{method.name} ({which})")
+            color = line.get_color()
+            axes[0].fill_between(epochs, mean - 2 * se, mean + 2 * se, color=color, alpha=0.15)
+            for row, a, b in zip(rows, mean, se):
+                row.update({f"{method.name}_{which}_mean": a, f"{method.name}_{which}_se": b})
+    if model == "two_layer":
+        axes[0].axhline((1 - s.q) / 2, color="k", ls="--", lw=1, label=r"linear theory $\frac{1}{2}(1-q)$")
+    axes[0].set(yscale="log", xlabel="epoch", ylabel="loss", title=f"{s.n_sets} data sets (band: 2 s.e.)")
+    axes[0].legend(fontsize=7)
+    for ax, method in zip(axes[1:], ("lasso", "ridge")):
+        M = run.M[run.method(method), 0].abs().double().cpu().numpy()
+        with np.errstate(divide="ignore"):
+            img = ax.imshow(np.log10(M), aspect="auto", cmap="viridis", vmin=-6, vmax=0, interpolation="nearest")
+        ax.set(title=f"{method}: $\log_{{10}}|M_{{ij}}|$ (white: exactly 0)", xlabel="hidden unit j",
+               ylabel="input i")
+    fig.colorbar(img, ax=axes[1:], shrink=0.8)
+    fig.suptitle(title)
+    return _save(fig, rows, out, name)
+
+
+def gen_deeper_weights(ctx: Context, out: Path) -> list[Path]:
+    s = network_run(ctx, "two_layer").setting
+    return _network_figure(ctx, out, "two_layer", "gen_deeper_weights",
+                           f"Two-layer linear student S = MV, D={s.dim}, width {s.hidden}, q={s.q:g}")
+
+
+def gen_non_lin_weights(ctx: Context, out: Path) -> list[Path]:
+    s = network_run(ctx, "relu").setting
+    return _network_figure(ctx, out, "relu", "gen_non_lin_weights",
+                           f"ReLU teacher-student, D={s.dim}, widths {s.teacher_hidden} and {s.hidden}, "
+                           f"{s.n_train} + {s.n_val} samples")
+
+
 FIGURES = {"gen_linear": gen_linear, "gen_linear_sparse": gen_linear_sparse, "spectrum": spectrum,
-           "factor_spectrum": factor_spectrum}
+           "factor_spectrum": factor_spectrum, "gen_deeper_weights": gen_deeper_weights,
+           "gen_non_lin_weights": gen_non_lin_weights}

@@ -16,13 +16,17 @@ class Profile:
     sim_epochs: int = 200
     sparse_sets: int = 10  # data sets of the sparse-teacher comparison
     sparse_epochs: int = 500
+    net_sets: int = 6  # data sets of each over-parametrized network example
+    net_scale: float = 1.0  # the two-layer linear example's D, width and N_tr, relative to the seed's
+    net_epochs: float = 1.0  # epochs of both network examples, relative to the seed's
 
 
 PROFILES = {
     "quick": Profile("quick", dim=300, n_sets=40, ratios=(0.3, 0.7), n_probes=6, sim_dim=300, sim_sets=30,
-                     sim_epochs=200, sparse_sets=16, sparse_epochs=500),
+                     sim_epochs=200, sparse_sets=16, sparse_epochs=500, net_sets=6, net_scale=0.5, net_epochs=1.0),
     "full": Profile("full", dim=1000, n_sets=100, ratios=(0.2, 0.5, 0.7, 0.9), n_probes=20, sim_dim=1000,
-                    sim_sets=100, sim_epochs=200, sparse_sets=30, sparse_epochs=500),
+                    sim_sets=100, sim_epochs=200, sparse_sets=30, sparse_epochs=500, net_sets=20, net_scale=1.0,
+                    net_epochs=1.0),
 }
 
 

@@ -6,6 +6,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
+from sim import networks
 from sim.linear import LinearRun, LinearSetting, train
 from theory.curves import Hyper, expected_curves
 
@@ -61,3 +62,24 @@ def _expected_excess(run: LinearRun, method: str) -> np.ndarray:
         gen, _ = expected_curves(nodes, weights, hyper, 6 * s.epochs, s0_norm2=s0, overlap=overlap)
         out[i] = gen[s.epochs] - gen[-1]
     return out
+
+
+def network_setting(ctx: Context, model: str) -> networks.NetworkSetting:
+    """The seed's over-parametrized example ``model`` ("two_layer" or "relu"), sized by the profile.
+
+    The profile scales the two-layer example's D, width and N_tr together (q and D/width stay the seed's)
+    and both examples' epochs; the ReLU example keeps the seed's sizes, which are already small.
+    """
+    p = ctx.profile
+    base = networks.TWO_LAYER if model == "two_layer" else networks.RELU
+    sizes = {}
+    if model == "two_layer":
+        sizes = {k: max(1, round(getattr(base, k) * p.net_scale)) for k in ("dim", "hidden", "n_train")}
+    epochs = max(1, round(base.epochs * p.net_epochs))
+    return base.with_(n_sets=p.net_sets, epochs=epochs, record_every=max(1, epochs // 500), seed=ctx.seed,
+                      device=ctx.device, **sizes)
+
+
+@lru_cache(maxsize=2)
+def network_run(ctx: Context, model: str) -> networks.NetworkRun:
+    return networks.train(network_setting(ctx, model))

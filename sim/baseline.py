@@ -36,3 +36,52 @@ def train_baseline(setting: LinearSetting, problem, hyper: Hyperparameters) -> t
                 history.append(0.5 * float(((S - T) ** 2).sum()))
             out[:, i, j] = torch.tensor(history, dtype=torch.float64)
     return out
+
+
+def train_network_baseline(setting, problem, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """One data set of ``sim.networks``, one method after the other, with autograd and torch.optim.SGD.
+
+    The L1 step follows the optimizer step as plain tensor code. Returns the training and validation
+    losses at every epoch, each of shape (epochs + 1, K).
+    """
+    from .networks import relu_net, targets
+
+    X = problem.X[index]
+    y = targets(setting, _one(problem, index), X[None])[0]
+    if setting.model == "relu":
+        X_val = problem.X_val[index]
+        y_val = targets(setting, _one(problem, index), X_val[None])[0]
+    train_hist = torch.empty(setting.epochs + 1, len(setting.methods), dtype=torch.float64)
+    val_hist = torch.empty_like(train_hist)
+    for j, method in enumerate(setting.methods):
+        M = problem.M0[index].clone().requires_grad_(True)
+        V = problem.V0[index].clone().requires_grad_(True)
+        opt = torch.optim.SGD([M, V], lr=method.lr, momentum=method.momentum, weight_decay=method.weight_decay)
+
+        def losses():
+            if setting.model == "two_layer":
+                S = M @ V
+                return 0.5 * ((X @ S - y) ** 2).sum(), 0.5 * ((S - problem.teacher[0][index]) ** 2).sum()
+            return (0.5 * ((relu_net(X, M, V) - y) ** 2).sum(), 0.5 * ((relu_net(X_val, M, V) - y_val) ** 2).sum())
+
+        for epoch in range(setting.epochs + 1):
+            opt.zero_grad()
+            loss, val = losses()
+            train_hist[epoch, j], val_hist[epoch, j] = loss.item(), val.item()
+            if epoch == setting.epochs:
+                break
+            loss.backward()
+            opt.step()
+            with torch.no_grad():
+                for p in (M, V):
+                    if method.l1:
+                        p.copy_(torch.sign(p) * torch.clamp(p.abs() - method.lr * method.l1, min=0))
+                    if method.shrink:
+                        p.copy_(p / (1 + method.lr * method.shrink))
+    return train_hist, val_hist
+
+
+def _one(problem, index: int):
+    from .networks import _slice
+
+    return _slice(problem, slice(index, index + 1))

@@ -8,10 +8,13 @@ from checks import bench as bench_mod
 from checks.figures import FIGURES
 from checks.profile import PROFILES, Context
 from sim.linear import LinearSetting
+from sim.networks import RELU
 
 TINY = Context(dataclasses.replace(PROFILES["quick"], name="tiny-fig", dim=120, n_sets=4, sim_dim=120, sim_sets=6,
-                                   sim_epochs=60, sparse_sets=4, sparse_epochs=60))
+                                   sim_epochs=60, sparse_sets=4, sparse_epochs=60, net_sets=3, net_scale=0.1,
+                                   net_epochs=0.02))
 SMALL_BENCH = LinearSetting(dim=120, n_sets=3, epochs=30)
+SMALL_NET = RELU.with_(n_sets=3, epochs=40, hidden=20, record_every=5)
 
 
 @pytest.mark.parametrize("name", sorted(FIGURES))
@@ -34,3 +37,13 @@ def test_bench_fails_when_the_baseline_disagrees(monkeypatch):
     monkeypatch.setattr(bench_mod, "train_baseline", lambda *a: real(*a) * 1.01)
     with pytest.raises(AssertionError, match="differ"):
         bench_mod.bench_gen_linear(SMALL_BENCH)
+
+
+def test_network_bench_times_the_baseline_per_set_and_checks_agreement(monkeypatch):
+    result = bench_mod.bench_network(SMALL_NET, baseline_sets=2)
+    assert result.notes["baseline_sets_timed"] == 2 and result.ratio > 0
+    assert result.baseline_s == pytest.approx(result.notes["baseline_s_per_set"] * 3, rel=1e-2)
+    real = bench_mod.train_network_baseline
+    monkeypatch.setattr(bench_mod, "train_network_baseline", lambda *a: tuple(h * 1.05 for h in real(*a)))
+    with pytest.raises(AssertionError, match="differ"):
+        bench_mod.bench_network(SMALL_NET, baseline_sets=2)

@@ -31,6 +31,9 @@ _EXPORTS = {
     "mp_hyperparameters": "curves",
     "soft_threshold": "prox",
     "prox_lasso": "prox",
+    "two_layer_mu": "two_layer",
+    "two_layer_ridge_plateau": "two_layer",
+    "group_ridge_solution": "two_layer",
 }
 __all__ = sorted(_EXPORTS) + ["tuning"]
 
