@@ -319,10 +319,13 @@ class HiddenUnits:
     A unit j is alive when its incoming column M[:, j] and its outgoing weight V[j] are both non-zero.
     Exact zeros are meaningful here: the soft threshold writes them, and a unit with M[:, j] = 0 and
     V[j] = 0 gets zero gradient, so it stays dead. The participation ratio (sum w)^2 / sum w^2 of the
-    unit weights w_j = ||M[:, j]|| |V[j]| counts units without a threshold (k equal units give k).
+    unit weights w_j = ||M[:, j]|| |V[j]| counts units without a threshold (k equal units give k), and
+    ``active`` counts units with w_j >= 1e-3 max w: weaker units move the output by less than 0.1 % of the
+    strongest one's share, which is how decayed (not exactly zero) units show up under weight decay.
     """
 
     alive: torch.Tensor
+    active: torch.Tensor
     participation: torch.Tensor
     zero_fraction: torch.Tensor
     rank_ratio: torch.Tensor  # second singular value of M over the first
@@ -334,4 +337,5 @@ def hidden_units(run: NetworkRun) -> HiddenUnits:
     w = M.norm(dim=-2) * V.abs()
     participation = w.sum(-1) ** 2 / (w * w).sum(-1)
     sv = torch.linalg.svdvals(M)
-    return HiddenUnits(alive, participation, (M == 0).double().mean((-2, -1)), sv[..., 1] / sv[..., 0])
+    active = (w >= 1e-3 * w.amax(-1, keepdim=True)).sum(-1)
+    return HiddenUnits(alive, active, participation, (M == 0).double().mean((-2, -1)), sv[..., 1] / sv[..., 0])

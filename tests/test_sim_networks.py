@@ -112,5 +112,6 @@ def test_hidden_units_counts_alive_units_and_participation():
     run.V[0, 1] = 1.0
     units = hidden_units(run)
     assert units.alive[0].tolist() == [2, 3]
+    assert units.active[0].tolist() == [2, 3]
     torch.testing.assert_close(units.participation[0], torch.tensor([2.0, 3.0], dtype=torch.float64))
     torch.testing.assert_close(units.zero_fraction[0], torch.tensor([0.5, 0.75], dtype=torch.float64))

@@ -51,6 +51,7 @@ def _units(units: HiddenUnits, run: NetworkRun) -> dict:
     for method in run.setting.methods:
         j = run.method(method.name)
         out[method.name] = {"alive_units": _ms(units.alive[j].double().numpy()),
+                            "active_units_(w_j>=1e-3_max)": _ms(units.active[j].double().numpy()),
                             "participation_ratio": _ms(units.participation[j].numpy()),
                             "zero_fraction_of_M": _ms(units.zero_fraction[j].numpy()),
                             "second_over_first_singular_value": _ms(units.rank_ratio[j].numpy())}
@@ -181,7 +182,9 @@ def relu_lasso_sparsity(ctx: Context) -> Outcome:
     readings = [Reading("about 89 % zeros", "confirmed" if about else "refuted",
                         f"lasso zeroes {m:.1%} +- {se:.1%} of M"),
                 Reading("ridge keeps the width", "confirmed" if not_shrunk else "refuted",
-                        f"participation ratio ridge {rw:.1f} +- {rse:.1f}, none {nw:.1f}")]
+                        f"participation ratio ridge {rw:.1f} +- {rse:.1f}, none {nw:.1f}; active units ridge "
+                        f"{float(units.active[ridge].double().mean()):.1f}, none "
+                        f"{float(units.active[run.method('none')].double().mean()):.1f}")]
     holds = about and not_shrunk
     return Outcome("confirmed" if holds else "refuted", [ev], readings=readings,
                    key=f"lasso zeros {m:.1%} +- {se:.1%}; alive {float(units.alive[lasso].double().mean()):.1f} units",
