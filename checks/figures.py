@@ -153,19 +153,24 @@ def _network_figure(ctx: Context, out: Path, model: str, name: str, title: str) 
             mean, se = losses.mean(1), losses.std(1, ddof=1) / np.sqrt(losses.shape[1])
             line, = axes[0].plot(epochs, mean, ls=ls, color=color, label=f"{method.name} ({which})")
             color = line.get_color()
-            axes[0].fill_between(epochs, mean - 2 * se, mean + 2 * se, color=color, alpha=0.15)
+            if which == "val":
+                axes[0].fill_between(epochs, mean - 2 * se, mean + 2 * se, color=color, alpha=0.15)
             for row, a, b in zip(rows, mean, se):
                 row.update({f"{method.name}_{which}_mean": a, f"{method.name}_{which}_se": b})
     if model == "two_layer":
         axes[0].axhline((1 - s.q) / 2, color="k", ls="--", lw=1, label=r"linear theory $\frac{1}{2}(1-q)$")
-    axes[0].set(yscale="log", xlabel="epoch", ylabel="loss", title=f"{s.n_sets} data sets (band: 2 s.e.)")
+    axes[0].set(yscale="log", xlabel="epoch", ylabel="loss",
+                title=f"mean of {s.n_sets} data sets\n(dotted: train; solid: validation, band 2 s.e.)")
     axes[0].legend(fontsize=7)
     for ax, method in zip(axes[1:], ("lasso", "ridge")):
-        M = run.M[run.method(method), 0].abs().double().cpu().numpy()
+        j = run.method(method)
+        M = run.M[j, 0].abs().double().cpu().numpy()
+        order = np.argsort(-(np.linalg.norm(M, axis=0) * run.V[j, 0].abs().double().cpu().numpy()), kind="stable")
         with np.errstate(divide="ignore"):
-            img = ax.imshow(np.log10(M), aspect="auto", cmap="viridis", vmin=-6, vmax=0, interpolation="nearest")
-        ax.set(title=f"{method}: $\log_{{10}}|M_{{ij}}|$ (white: exactly 0)", xlabel="hidden unit j",
-               ylabel="input i")
+            img = ax.imshow(np.log10(M[:, order]), aspect="auto", cmap="viridis", vmin=-6, vmax=0,
+                            interpolation="nearest")
+        ax.set(title=f"{method}: $\\log_{{10}}|M_{{ij}}|$ (white: exactly 0)", ylabel="input i",
+               xlabel=r"hidden unit, by $\Vert M_{:j}\Vert\,|V_j|$ (largest first)")
     fig.colorbar(img, ax=axes[1:], shrink=0.8)
     fig.suptitle(title)
     return _save(fig, rows, out, name)
