@@ -153,7 +153,8 @@ def test_trained_gd_reaches_the_unregularized_plateau(size, seed):
 def test_gd_training_loss_never_increases_below_the_stability_limit(size, eta_l, sparsity, seed):
     """Any step size with eta L < 2 (L the data set's largest eigenvalue) makes every mode's factor
     |1 - eta h| at most 1, so the training loss of sim.linear.train never goes up - for sparse
-    teachers with sparse_dim = round(sparsity D) non-zero entries, of unit norm."""
+    teachers with sparse_dim = round(sparsity D) non-zero entries, of unit norm. (The long profile
+    found the first tolerance, 1e-15 absolute, too tight: the converged loss is rounding noise.)"""
     dim, n = size
     sparse_dim = max(1, round(sparsity * dim))
     setting = LinearSetting(dim=dim, q=n / dim, epochs=30, n_sets=4, methods=("gd",), teacher="sparse",
@@ -164,7 +165,8 @@ def test_gd_training_loss_never_increases_below_the_stability_limit(size, eta_l,
     zeros = torch.zeros(setting.n_sets, 1, 1, dtype=torch.float64)
     hyper = Hyperparameters((eta_l / top).reshape(-1, 1, 1), zeros, zeros, zeros)
     loss = train(setting, hyper=hyper, problem=(teacher, init, X)).train_loss[:, :, 0]
-    assert torch.all(loss[1:] <= loss[:-1] * (1 + 1e-12) + 1e-15)
+    # once converged, delta^T Sigma delta is rounding noise around 0 (even slightly negative): allow 1e-12 l_tr(0)
+    assert torch.all(loss[1:] <= loss[:-1] + 1e-12 * loss[0])
 
 
 # --- MP-limit tuning against independent numerics -------------------------------------------------
