@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
-from hypothesis import strategies as st
 from scipy.integrate import quad
 from scipy.optimize import minimize, minimize_scalar
 
@@ -12,11 +11,11 @@ from theory.marchenko_pastur import MarchenkoPastur
 from theory.two_layer import (column_cost, effective_gradient, group_ridge_solution, two_layer_mu,
                               two_layer_ridge_norm2, two_layer_ridge_plateau, two_layer_ridge_plateau_at)
 
-from strategies import ratios
+from strategies import examples, lams, ratios
 
 
-@settings(max_examples=15, deadline=None, derandomize=True)
-@given(q=ratios, mu=st.floats(1e-3, 10.0))
+@settings(max_examples=examples(15), deadline=None)
+@given(q=ratios, mu=lams)
 def test_mp_norm_and_plateau_match_quadrature(q, mu):
     mp = MarchenkoPastur(q)
     a, b = mp.support()
