@@ -461,6 +461,14 @@ def _provenance(copy: Path, original: Path) -> dict[str, str]:
     return out
 
 
+class _ImportTimeout(BaseException):
+    """The mutated module's derivations ran past IMPORT_TIMEOUT (raised by SIGALRM)."""
+
+
+#: seconds the mutated module's import may take (all of theory imports in about 20 s on an idle core)
+IMPORT_TIMEOUT = 150
+
+
 def run_suite(task: dict) -> dict:
     """The kill suite for one task, in the current process (cwd and sys.path already set)."""
     copy = Path(task["copy"])
@@ -470,11 +478,24 @@ def run_suite(task: dict) -> dict:
     if task.get("mutated_module"):
         import importlib
 
-        try:  # the mutated module itself first: a mutant that breaks the derivations is caught here
+        def _alarm(signum, frame):
+            raise _ImportTimeout
+
+        # the mutated module itself first: a mutant that breaks the derivations is caught here, and one that
+        # sends a derivation (solve, dsolve, rsolve, limit) into a search without end is stopped early
+        previous = signal.signal(signal.SIGALRM, _alarm)
+        signal.alarm(int(task.get("import_timeout", IMPORT_TIMEOUT)))
+        try:
             importlib.import_module(task["mutated_module"])
+        except _ImportTimeout:
+            return {"status": "timeout", "check": f"timeout: import of {task['mutated_module']} ran past "
+                    f"{task.get('import_timeout', IMPORT_TIMEOUT)} s", "claims": {}, "stray_modules": {}}
         except Exception as exc:  # noqa: BLE001
             killed = f"crash: import of {task['mutated_module']} raised {type(exc).__name__}: {str(exc)[:200]}"
             stages = ()
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
     for stage in stages:
         if stage == "tests" and task.get("tests"):
             killed = _stage_tests(copy, task["tests"])
@@ -691,8 +712,8 @@ def _nice() -> None:
 
 def kill_tests(rel: str) -> list[str]:
     """The kill suite's test files, those named after the mutated module first."""
-    own = f"tests/test_{Path(rel).stem}.py"
-    return ([own] if own in KILL_TESTS else []) + [t for t in KILL_TESTS if t != own]
+    own = f"tests/test_{Path(rel).stem}.py"  # run even when not listed (a new module's own tests)
+    return ([own] if rel else []) + [t for t in KILL_TESTS if t != own]
 
 
 def claim_order(base: Path) -> list[str]:
@@ -718,6 +739,7 @@ class Session:
         self.baseline: dict | None = None
         self.baseline_seconds: float | None = None
         self.claims = claim_order(self.base)
+        self.enumerated = self.selected = None
         self._n = 0
         self._lock = threading.Lock()
 
@@ -772,20 +794,23 @@ class Session:
 
     def run_mutant(self, mutant: Mutant, worker: int = 0, timeout: float | None = None, **kw) -> dict:
         if timeout is None:
-            timeout = max(240.0, 2.5 * (self.baseline_seconds or 240.0))
+            timeout = max(180.0, 1.6 * (self.baseline_seconds or 240.0) + 30)
         task = self.task(mutant, timeout=timeout, **kw)
         result = self._worker(worker).run(task)
         return judge(mutant, result, task)
 
-    def run_all(self, mutants: list[Mutant], progress=None) -> list[dict]:
+    def run_all(self, mutants: list[Mutant], progress=None, budget: float | None = None) -> list[dict]:
+        """Run the mutants in a fixed pseudo-random order (so that a run stopped by ``budget``
+        seconds still covers every file evenly); rows come back in source order, unrun ones left out."""
         results: list[dict | None] = [None] * len(mutants)
-        queue = list(range(len(mutants)))
+        queue = sorted(range(len(mutants)), key=lambda i: hashlib.sha256(mutants[i].id.encode()).hexdigest())
         qlock = threading.Lock()
+        stop_at = None if budget is None else time.monotonic() + budget
 
         def loop(w: int):
             while True:
                 with qlock:
-                    if not queue:
+                    if not queue or (stop_at is not None and time.monotonic() > stop_at):
                         return
                     i = queue.pop(0)
                 results[i] = self.run_mutant(mutants[i], worker=w)
@@ -799,7 +824,7 @@ class Session:
             t.start()
         for t in threads:
             t.join()
-        return results  # type: ignore[return-value]
+        return [r for r in results if r is not None]
 
 
 def judge(mutant: Mutant, result: dict, task: dict) -> dict:
@@ -836,14 +861,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", action="append", default=[], help="run these mutant ids (repeatable)")
     ap.add_argument("--file", action="append", default=[], help="only mutants of these files")
     ap.add_argument("--list", action="store_true", help="list the mutants and exit")
+    ap.add_argument("--resume", type=Path, default=None,
+                    help="a previous --json report: its mutants are not run again, its rows join this report")
+    ap.add_argument("--budget", type=float, default=None,
+                    help="stop starting new mutants after this many seconds (the report says how many ran)")
     args = ap.parse_args(argv)
     _nice()
     mutants = enumerate_mutants(ROOT)
+    n_all = len(mutants)
     if args.file:
         mutants = [m for m in mutants if m.file in args.file]
     if args.only:
         mutants = [m for m in mutants if m.id in set(args.only)]
     mutants = sample(mutants, args.sample)
+    previous = json.loads(args.resume.read_text())["mutants"] if args.resume else []
+    done = {r["id"] for r in previous}
+    mutants = [m for m in mutants if m.id not in done]
     if args.list:
         for m in mutants:
             print(f"{m.id}\t{m.description}")
@@ -851,8 +884,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     start = time.monotonic()
     print(f"{len(mutants)} mutants; baseline (the unmutated copy through the kill suite) ...", flush=True)
-    rows: list[dict] = []
+    rows: list[dict] = list(previous)
     with Session(ROOT, jobs=args.jobs, isolated=args.isolated) as session:
+        session.enumerated, session.selected = n_all, len(mutants)
         session.run_baseline()
         print(f"baseline passes in {session.baseline_seconds:.0f} s; {len(session.claims)} claims", flush=True)
 
@@ -863,9 +897,11 @@ def main(argv: list[str] | None = None) -> int:
             if args.json and len(rows) % 10 == 0:
                 _write(args.json, rows, mutants, session, start, partial=True)
 
-        ordered = session.run_all(mutants, progress)
+        ordered = previous + session.run_all(mutants, progress, budget=args.budget)
         report = _write(args.json, ordered, mutants, session, start) if args.json else _report(ordered, session, start)
     s = report["score"]
+    if len(ordered) < len(mutants) + len(previous):
+        print(f"\nbudget spent: {len(ordered)} of {len(mutants) + len(previous)} mutants ran")
     print(f"\n{s['mutants']} mutants: {s['caught']} caught, {s['timeout']} timeout, {s['survived']} survived, "
           f"{s['equivalent']} equivalent (left out of the denominator)")
     print(f"mutation score {100 * s['score']:.1f} % in {report['seconds']:.0f} s")
@@ -878,7 +914,8 @@ def main(argv: list[str] | None = None) -> int:
 def _report(rows, session: Session, start: float, partial: bool = False) -> dict:
     return {"score": score([r for r in rows if r]), "seconds": round(time.monotonic() - start, 1),
             "baseline_seconds": round(session.baseline_seconds or 0, 1), "jobs": session.jobs,
-            "isolated": session.isolated, "partial": partial, "operators": OPERATORS,
+            "isolated": session.isolated, "partial": partial, "enumerated": session.enumerated,
+            "selected": session.selected, "operators": OPERATORS,
             "kill_tests": list(KILL_TESTS), "verify_profile": TINY, "baseline": session.baseline,
             "mutants": [r for r in rows if r]}
 
