@@ -171,13 +171,19 @@ def draw_problem(setting: NetworkSetting) -> Problem:
 
 def relu_net(X: torch.Tensor, M: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
     """ReLU(X M) V, batched over leading dimensions: X (..., N, D), M (..., D, h), V (..., h) -> (..., N)."""
-    return (torch.relu(X @ M) @ V[..., None])[..., 0]
+    return _rowvec(V, torch.relu(X @ M))
+
+
+def _rowvec(v: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
+    """A v for A (..., n, m) and v (..., m), computed as the row v^T A^T: batched BLAS is several times faster
+    with the vector as a row than as a column."""
+    return (v[..., None, :] @ A.transpose(-1, -2))[..., 0, :]
 
 
 def targets(setting: NetworkSetting, problem: Problem, X: torch.Tensor) -> torch.Tensor:
     """The teacher's outputs on inputs X of shape (R, n, D): (R, n)."""
     if setting.model == "two_layer":
-        return (X @ problem.teacher[0][..., None])[..., 0]
+        return _rowvec(problem.teacher[0], X)
     return relu_net(X, *problem.teacher)
 
 
@@ -264,8 +270,8 @@ def _train_chunk(s: NetworkSetting, p: Problem, recorded: list[int], M_out: torc
 
 def _two_layer_grads(X, y, M, V):
     """1/2 ||X M V - y||^2: the gradient for M as a product (g, V^T) (never formed), for V, and the loss (K, r)."""
-    S = (V[..., None, :] @ M.transpose(-1, -2))[..., 0, :]  # (K, r, D); a row times M^T is BLAS's fast case
-    resid = (X @ S[..., None])[..., 0] - y  # (K, r, N)
+    S = _rowvec(V, M)  # (K, r, D)
+    resid = _rowvec(S, X) - y  # (K, r, N)
     g = (resid[..., None, :] @ X)[..., 0, :]  # (K, r, D) = X^T resid
     g_V = (g[..., None, :] @ M)[..., 0, :]  # M^T g
     return (g[..., :, None], V[..., None, :]), g_V, 0.5 * (resid * resid).sum(-1)
@@ -275,16 +281,15 @@ def _relu_grads(X, y, M, V):
     """1/2 ||ReLU(X M) V - y||^2: the gradient for M as a product (X^T, dZ), for V, and the loss."""
     Z = X @ M  # (K, r, N, h)
     H = torch.relu(Z)
-    resid = (H @ V[..., None])[..., 0] - y  # (K, r, N)
+    resid = _rowvec(V, H) - y  # (K, r, N)
     g_V = (resid[..., None, :] @ H)[..., 0, :]
-    dZ = resid[..., :, None] * V[..., None, :]
-    dZ.masked_fill_(Z <= 0, 0.0)
+    dZ = torch.ops.aten.threshold_backward(resid[..., :, None] * V[..., None, :], Z, 0.0)  # zero where Z <= 0
     return (X.transpose(-1, -2).expand(M.shape[0], -1, -1, -1), dZ), g_V, 0.5 * (resid * resid).sum(-1)
 
 
 def _val_loss(s: NetworkSetting, p: Problem, y_val, M, V) -> torch.Tensor:
     if s.model == "two_layer":
-        delta = (V[..., None, :] @ M.transpose(-1, -2))[..., 0, :] - p.teacher[0]
+        delta = _rowvec(V, M) - p.teacher[0]
         return 0.5 * (delta * delta).sum(-1)
     err = relu_net(p.X_val, M, V) - y_val
     return 0.5 * (err * err).sum(-1)
