@@ -23,6 +23,7 @@ verify: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/gentoys derive --check
+	$(BIN)/gentoys errors --check
 	$(BIN)/python -m pytest -q
 
 derive: $(STAMP)

@@ -111,6 +111,15 @@ def figures(out: str, profile: str, device: str, seed: int) -> None:
         click.echo(f"wrote {path}")
 
 
+@main.command()
+@click.option("--check", is_flag=True, help="Exit 1 if docs/errors.md differs from a fresh render.")
+def errors(check: bool) -> None:
+    """Regenerate docs/errors.md: each bad input and the message it raises."""
+    from .errors import main as render_errors
+
+    sys.exit(render_errors(["--check"] if check else []))
+
+
 WORKLOADS = ("gen_linear", "two_layer", "relu")
 
 

@@ -99,6 +99,14 @@ def _theory_cases() -> list[Case]:
         Case("curves.mp_nodes(q, n)", "n", "5", lambda: curves.mp_nodes(0.5, 5)),
         Case("factorization.frobenius_expansion_residual(dim)", "dim", "0",
              lambda: factorization.frobenius_expansion_residual(0)),
+        Case("two_layer_mu(q, lam, norm_T)", "q", "1.2", lambda: theory.two_layer_mu(1.2, 0.04)),
+        Case("two_layer_mu(q, lam, norm_T)", "lam", "-1", lambda: theory.two_layer_mu(0.5, -1.0)),
+        Case("two_layer_ridge_plateau(q, lam, norm_T)", "norm_T", "0",
+             lambda: theory.two_layer_ridge_plateau(0.5, 0.04, 0.0)),
+        Case("group_ridge_solution(curvatures, teacher_modes, lam)", "curvatures", "-1",
+             lambda: theory.group_ridge_solution([-1.0, 1.0], [1.0, 1.0], 0.1)),
+        Case("group_ridge_solution(curvatures, teacher_modes, lam)", "lam", "NaN",
+             lambda: theory.group_ridge_solution([1.0], [1.0], NAN)),
     ]
     return cases
 
@@ -109,6 +117,7 @@ def _sim_cases() -> list[Case]:
     from sim.device import generator, resolve_device
     from sim.factors import train_factors, train_two_pairs
     from sim.linear import Hyperparameters, LinearSetting, train
+    from sim.networks import RELU, TWO_LAYER, Method
     from sim.prox import L1Prox
     from sim.spectra import sample_gram
 
@@ -185,6 +194,13 @@ def _sim_cases() -> list[Case]:
         Case("L1Prox(optimizer, l1reg, scaling)", "l1reg", "NaN", lambda: L1Prox(sgd(), NAN)),
         Case("L1Prox(optimizer, l1reg, scaling)", "scaling", "'newton'", lambda: L1Prox(sgd(), 0.1, "newton")),
         Case("L1Prox(optimizer, l1reg, scaling)", "optimizer", "NoneType", lambda: L1Prox(None, 0.1)),
+        Case("networks.Method(name, lr, momentum, ...)", "lr", "0", lambda: Method("gd", 0.0)),
+        Case("networks.Method(name, lr, momentum, ...)", "momentum", "1", lambda: Method("gd", 0.1, 1.0)),
+        Case("networks.Method(name, lr, ..., l1, shrink)", "l1", "-0.001", lambda: Method("lasso", 0.1, l1=-1e-3)),
+        Case("networks.RELU.with_(model)", "model", "'cnn'", lambda: RELU.with_(model="cnn")),
+        Case("networks.RELU.with_(dim)", "dim", "0", lambda: RELU.with_(dim=0)),
+        Case("networks.TWO_LAYER.with_(n_sets)", "n_sets", "2.5", lambda: TWO_LAYER.with_(n_sets=2.5)),
+        Case("networks.TWO_LAYER.with_(threads)", "threads", "0", lambda: TWO_LAYER.with_(threads=0)),
     ]
 
 

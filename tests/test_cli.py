@@ -219,3 +219,9 @@ def test_help_lists_commands(runner):
     result = runner.invoke(main, ["--help"])
     assert result.exit_code == 0
     assert "verify" in result.output and "derive" in result.output
+
+
+def test_errors_check_passes_on_the_committed_table(runner):
+    """`gentoys errors --check` compares docs/errors.md with a fresh render (the test command runs it)."""
+    result = runner.invoke(main, ["errors", "--check"])
+    assert result.exit_code == 0, result.output

@@ -186,13 +186,12 @@ def test_mp_gd_tuning_is_the_direct_minimizer_at_the_textbook_edges(q):
     assert eta_ridge(q) == pytest.approx(best_gd_step(lam_r, big + lam_r)[0], rel=1e-5)
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: theory.tuning's heavy-ball forms expand (sqrt L - sqrt mu)^2 as "
-                   "L + mu - 2 sqrt(L mu), which cancels catastrophically as L / mu -> 1 (see docs/testing.md)")
 @pytest.mark.parametrize("gap", [1e-2, 1e-6, 1e-8])
 def test_heavy_ball_tuning_keeps_its_digits_for_nearly_flat_spectra(gap):
     """rate_momentum(mu, L) = (sqrt L - sqrt mu) / (sqrt L + sqrt mu) and eta_momentum = 4 / (sqrt L + sqrt mu)^2,
     evaluated in mpmath at 50 digits, against the numpy closed forms at L = mu (1 + gap): 1e-12 relative.
-    Found by the long profile (tests/test_tuning.py's band-edge radius is off by 1e-7 at L / mu = 1.05)."""
+    Found by the long profile (the expanded form (sqrt L - sqrt mu)^2 = L + mu - 2 sqrt(L mu) cancelled: the
+    band-edge radius was off by 1e-7 at L / mu = 1.05); theory.tuning now evaluates a cancellation-free form."""
     import mpmath
 
     from theory import tuning

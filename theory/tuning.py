@@ -73,9 +73,15 @@ sqrt_beta_generic = DM.step(
     r"$\eta L=(1+\sqrt\beta)^2$, give $\sqrt\beta$ =",
     sp.simplify(_mom[b]),
 )
-beta_momentum_generic = DM.step(r"Momentum $\beta$:", sp.simplify(sqrt_beta_generic**2))
-eta_momentum_generic = DM.step(r"Step size:", sp.factor(sp.simplify(_mom[eta])))
-rate_momentum_generic = DM.step(r"Rate $\sqrt\beta$:", sqrt_beta_generic)
+_sum = sp.sqrt(L) + sp.sqrt(mu)
+_stable_root = (L - mu) / _sum**2
+assert sp.simplify(_stable_root - sqrt_beta_generic) == 0
+rate_momentum_generic = DM.step(
+    r"The same rate $\sqrt\beta$ without cancellation as $L\to\mu$ (the form above subtracts nearly equal "
+    r"terms and loses all digits at $L/\mu-1\approx10^{-8}$); this is the form evaluated:", _stable_root)
+beta_momentum_generic = DM.step(r"Momentum $\beta$:", _stable_root**2)
+eta_momentum_generic = DM.step(r"Step size:", 4 / _sum**2)
+assert sp.simplify(eta_momentum_generic - _mom[eta]) == 0
 DM.step(
     r"The rate is increasing in $\kappa=L/\mu$, as is the GD rate, so equal rates with and without ridge "
     r"again means equal condition numbers; $\lambda_R$ from $\kappa_\lambda=\kappa_0$:",
@@ -97,16 +103,18 @@ def _ordered(lo: np.ndarray, hi: np.ndarray) -> None:
         raise ValueError(f"lam_min={first[0]:g} must be smaller than lam_max={first[1]:g}")
 
 
-def _pair(name: str, generic: sp.Expr, doc: str) -> tuple[Formula, Formula]:
-    """The unregularized and the ridge version of one tuning formula."""
-    plain = Formula(name, sp.simplify(generic.subs(_EDGES)), (_MIN, _MAX), doc, relation=_ordered)
-    ridge = Formula(name + "_ridge", sp.simplify(generic.subs(_RIDGE)), (_MAX, _LAM), doc + ", with ridge lam")
+def _pair(name: str, generic: sp.Expr, doc: str, simplify: bool = True) -> tuple[Formula, Formula]:
+    """The unregularized and the ridge version of one tuning formula (``simplify=False`` keeps a form chosen
+    for its numerical stability, which simplification could undo)."""
+    tidy = sp.simplify if simplify else (lambda e: e)
+    plain = Formula(name, tidy(generic.subs(_EDGES)), (_MIN, _MAX), doc, relation=_ordered)
+    ridge = Formula(name + "_ridge", tidy(generic.subs(_RIDGE)), (_MAX, _LAM), doc + ", with ridge lam")
     return plain, ridge
 
 
 eta_gd, eta_gd_ridge = _pair("eta_gd", eta_gd_generic, "optimal GD step size")
 rate_gd, rate_gd_ridge = _pair("rate_gd", rate_gd_generic, "optimal GD contraction factor")
-beta_momentum, beta_momentum_ridge = _pair("beta_momentum", beta_momentum_generic, "optimal heavy-ball momentum")
-eta_momentum, eta_momentum_ridge = _pair("eta_momentum", eta_momentum_generic, "optimal heavy-ball step size")
-rate_momentum, rate_momentum_ridge = _pair("rate_momentum", rate_momentum_generic, "optimal heavy-ball factor")
+beta_momentum, beta_momentum_ridge = _pair("beta_momentum", beta_momentum_generic, "optimal heavy-ball momentum", False)
+eta_momentum, eta_momentum_ridge = _pair("eta_momentum", eta_momentum_generic, "optimal heavy-ball step size", False)
+rate_momentum, rate_momentum_ridge = _pair("rate_momentum", rate_momentum_generic, "optimal heavy-ball factor", False)
 lambda_R = Formula("lambda_R", lambda_R_generic, (_MIN, _MAX), "ridge strength with R_lambda = R_0", relation=_ordered)
