@@ -120,6 +120,18 @@ def errors(check: bool) -> None:
     sys.exit(render_errors(["--check"] if check else []))
 
 
+@main.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def mutate(args: tuple[str, ...]) -> None:
+    """Mutation testing: plant small errors in theory/ and the seed transcriptions, count those caught.
+
+    Options are checks.mutation's (`gentoys mutate --help`): --sample N, --jobs J, --budget S, --json PATH, ...
+    """
+    from .mutation import main as run_mutation
+
+    sys.exit(run_mutation(list(args)))
+
+
 WORKLOADS = ("gen_linear", "two_layer", "relu")
 
 
