@@ -9,6 +9,7 @@ import torch
 
 from sim import networks
 from sim.baseline import train_baseline, train_network_baseline
+from sim.device import cpu_threads
 from sim.linear import LinearSetting, draw_problem, train
 
 
@@ -58,7 +59,8 @@ def bench_network(setting: networks.NetworkSetting, baseline_sets: int = 2, rtol
     """An over-parametrized example: all data sets batched against the per-set baseline.
 
     The baseline is strictly one data set after another, so it is timed on ``baseline_sets`` of them and
-    scaled to ``setting.n_sets`` (its time per set is reported too). Both start from the same draw; their
+    scaled to ``setting.n_sets`` (its time per set is reported too). Both sides run with the setting's CPU
+    threads (one by default), so the ratio compares code, not thread pools. Both start from the same draw; their
     averaged losses over those sets must agree to ``rtol`` at every recorded epoch (float32 rounding
     differs between the two orders of operations).
     """
@@ -68,7 +70,8 @@ def bench_network(setting: networks.NetworkSetting, baseline_sets: int = 2, rtol
     ours = time.perf_counter() - t0
     b = min(baseline_sets, setting.n_sets)
     t0 = time.perf_counter()
-    hists = [train_network_baseline(setting, problem, i) for i in range(b)]
+    with cpu_threads(setting.threads):
+        hists = [train_network_baseline(setting, problem, i) for i in range(b)]
     per_set = (time.perf_counter() - t0) / b
     idx = run.epochs
     gap = 0.0
@@ -80,4 +83,5 @@ def bench_network(setting: networks.NetworkSetting, baseline_sets: int = 2, rtol
     if not gap <= rtol:
         raise AssertionError(f"batched and baseline averaged losses differ by {gap:.2e} (> {rtol:g})")
     return BenchResult(setting.model, per_set * setting.n_sets, ours, gap,
-                       {"n_sets": setting.n_sets, "baseline_sets_timed": b, "baseline_s_per_set": round(per_set, 3)})
+                       {"n_sets": setting.n_sets, "baseline_sets_timed": b, "baseline_s_per_set": round(per_set, 3),
+                        "threads": setting.threads or torch.get_num_threads()})

@@ -1,6 +1,8 @@
 """Device and dtype selection shared by every simulation."""
 from __future__ import annotations
 
+import contextlib
+
 import torch
 
 from theory.domain import validate_int
@@ -29,3 +31,15 @@ def generator(seed: int, device: torch.device) -> torch.Generator:
     gen = torch.Generator(device=device)
     gen.manual_seed(seed)
     return gen
+
+
+@contextlib.contextmanager
+def cpu_threads(n: int | None):
+    """Run the block with ``n`` torch CPU threads (``None``: leave the setting alone); restored afterwards."""
+    before = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

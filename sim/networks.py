@@ -30,7 +30,7 @@ import torch
 
 from theory.domain import MOMENTUM, NON_NEGATIVE, POSITIVE, validate_int
 
-from .device import generator, resolve_device
+from .device import cpu_threads, generator, resolve_device
 from .linear import DivergedError
 
 MODELS = ("two_layer", "relu")
@@ -200,17 +200,14 @@ def train(setting: NetworkSetting, problem: Problem | None = None) -> NetworkRun
     M = torch.empty(k, r, s.dim, s.hidden, dtype=dt, device=dev)
     V = torch.empty(k, r, s.hidden, dtype=dt, device=dev)
     chunk = _chunk_size(s, dev)
-    threads = torch.get_num_threads()
     flush = torch.set_flush_denormal(True)  # decaying weights must not fall into slow denormals
     try:
-        if s.threads is not None and dev.type == "cpu":
-            torch.set_num_threads(s.threads)
-        for lo in range(0, r, chunk):
-            part = slice(lo, min(lo + chunk, r))
-            _train_chunk(s, _slice(problem, part), recorded, M[:, part], V[:, part], train_hist[:, part],
-                         val_hist[:, part])
+        with cpu_threads(s.threads if dev.type == "cpu" else None):
+            for lo in range(0, r, chunk):
+                part = slice(lo, min(lo + chunk, r))
+                _train_chunk(s, _slice(problem, part), recorded, M[:, part], V[:, part], train_hist[:, part],
+                             val_hist[:, part])
     finally:
-        torch.set_num_threads(threads)
         if flush:
             torch.set_flush_denormal(False)
     t1 = time.perf_counter()
