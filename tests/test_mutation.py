@@ -144,3 +144,12 @@ def test_copy_modules_are_imported_not_the_working_tree(session, tmp_path):
         import shutil
 
         shutil.rmtree(task["copy"], ignore_errors=True)
+
+
+def test_seed_mutants_run_the_claims_that_read_them_first():
+    """A mutant of the seed's lower MP edge goes to mp_edges first; theory mutants keep the given order."""
+    line = next(i for i, text in enumerate((ROOT / "checks/seed.py").read_text().splitlines(), 1)
+                if text.startswith("edges ="))
+    assert "mp_edges" in mu.claims_reading(ROOT, "checks/seed.py", line)
+    assert mu.claims_reading(ROOT, "theory/prox.py", 28) == []
+    assert mu._first(["b", "x"], ["a", "b", "c"]) == ["b", "a", "c"]
