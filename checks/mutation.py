@@ -71,7 +71,8 @@ KILL_TESTS = (
     "tests/test_can_fail.py",
 )
 #: the verification pass: the quick profile shrunk as tests/test_can_fail.py shrinks it
-TINY = dict(name="tiny", dim=120, n_sets=12, ratios=(0.7,), n_probes=3, sim_dim=60, sim_sets=6, sim_epochs=50)
+TINY = dict(name="tiny", dim=120, n_sets=12, ratios=(0.7,), n_probes=3, sim_dim=60, sim_sets=6, sim_epochs=50,
+            net_sets=3, net_scale=0.1, net_epochs=0.05)
 
 #: Surviving mutants shown to be equivalent (same behaviour for every input the
 #: code can receive), with the reason. They are reported as ``equivalent`` and left

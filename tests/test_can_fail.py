@@ -34,7 +34,8 @@ from theory.symbols import lam, lam_max, lam_min, q
 def tiny_profile(name: str = "tiny"):
     """The quick profile shrunk for tests (fields the profile lacks are skipped; unknown ones keep quick's value)."""
     base = PROFILES["quick"]
-    small = dict(name=name, dim=120, n_sets=12, ratios=(0.7,), n_probes=3, sim_dim=60, sim_sets=6, sim_epochs=50)
+    small = dict(name=name, dim=120, n_sets=12, ratios=(0.7,), n_probes=3, sim_dim=60, sim_sets=6, sim_epochs=50,
+                 net_sets=3, net_scale=0.1, net_epochs=0.05)
     names = {f.name for f in dataclasses.fields(base)}
     return dataclasses.replace(base, **{k: v for k, v in small.items() if k in names})
 
