@@ -433,8 +433,10 @@ def _stage_tests(copy: Path, tests: list[str]) -> str | None:
     return f"pytest {plugin.failed or f'exit code {int(code)}'}"
 
 
-def _stage_verify(claims: list[str], baseline: dict | None, record: dict) -> str | None:
-    """Run each claim on the tiny profile; a changed verdict or a lost agreement is a kill."""
+def _stage_verify(claims: list[str], baseline: dict | None, record: dict, report: bool = False) -> str | None:
+    """Run each claim on the tiny profile; a changed verdict or a lost agreement is a kill, and with
+    ``report`` (mutants of the seed's transcriptions) so is a changed key or correction: a claim that stays
+    refuted must still say how the seed is wrong, and a different wrong seed changes that statement."""
     import torch
 
     from checks.runner import CheckCrashed, run_claims
@@ -448,6 +450,7 @@ def _stage_verify(claims: list[str], baseline: dict | None, record: dict) -> str
         except CheckCrashed as exc:
             return f"verify {cid}: check crashed ({str(exc)[:200]})"
         got = {"verdict": result.outcome.verdict, "agreement": result.outcome.agreement,
+               "key": result.outcome.key, "correction": result.outcome.correction,
                "seconds": round(time.perf_counter() - start, 3)}
         record[cid] = got
         if baseline is None:
@@ -457,6 +460,10 @@ def _stage_verify(claims: list[str], baseline: dict | None, record: dict) -> str
             return f"verify {cid}: verdict {want['verdict']} -> {got['verdict']}"
         if want["agreement"] and not got["agreement"]:
             return f"verify {cid}: agreement true -> false"
+        if report:
+            for field in ("key", "correction"):
+                if field in want and got[field] != want[field]:  # older baselines lack these fields
+                    return f"verify {cid}: the report's {field} changed ({want[field][:60]!r} -> {got[field][:60]!r})"
     return None
 
 
@@ -508,7 +515,8 @@ def run_suite(task: dict) -> dict:
         if stage == "tests" and task.get("tests"):
             killed = _stage_tests(copy, task["tests"])
         elif stage == "verify" and task.get("claims"):
-            killed = _stage_verify(task["claims"], task.get("baseline"), record)
+            killed = _stage_verify(task["claims"], task.get("baseline"), record,
+                                   report=task.get("mutated_module") == "checks.seed")
         if killed:
             break
     prov = _provenance(copy, Path(task["original"]))

@@ -241,6 +241,7 @@ def pair_aligned_minimum(ctx: Context) -> Outcome:
                    [ev, evn, simulated.two_pair_training(ctx)],
                    key=f"zero angles minimal at {len(where)}/{len(zero_is_min)} grid points; missing {ev.numbers['missing_term']}",
                    correction="" if holds else "at zero angles the loss is (x + y - 1)^2 + Lambda (x + y): the seed "
-                   "drops the +2xy cross term; and zero angles minimize over the angles only where x + y <= 1 "
+                   f"misses the term {ev.numbers['missing_term']}; and zero angles minimize over the angles only "
+                   "where x + y <= 1 "
                    f"(grid points: {where}). The section's conclusion survives: the optimum has x + y = 1 - Lambda/2 "
                    "<= 1, aligned, with an L1 penalty on (x, y) of strength Lambda = lambda/(u v)")
