@@ -18,7 +18,7 @@ from ..registry import claim
 from ..simulations import network_run
 from .common import fmt
 
-#: "about", "close", "negligibly": relative differences up to 5 % (two-layer) and 10 % (ReLU) count as such
+#: "about" and "close": within 5 % (relative; 5 points for a fraction); "negligibly": within 10 %
 ABOUT = 0.05
 NEGLIGIBLE = 0.10
 #: "few" columns out of the hidden width
