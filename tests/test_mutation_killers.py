@@ -32,3 +32,23 @@ def test_rsolve_heavy_ball_solution_matches_the_explicit_recurrence(b, e, hh):
         value = iterates.hb_solution.subs({n_steps: t, beta: b, eta: e, hh_sym: hh, e0: 1})
         assert complex(sp.N(value)).real == pytest.approx(explicit[t], rel=1e-9, abs=1e-12)
         assert abs(complex(sp.N(value)).imag) < 1e-9
+
+
+def test_refutations_state_the_error_they_found(monkeypatch):
+    """Survivors checks/seed.py:27 (ridge solution, + -> -) and :70 (aligned loss, * -> /): the claims stayed
+    refuted, but their corrections named a fixed error. They now state what the comparison found, so a
+    differently wrong seed gets a different diagnosis."""
+    from checks import seed
+    from checks.profile import PROFILES, Context
+    from checks.registry import load_all
+    from theory.factorization import x, y
+    from theory.symbols import T, h, lam
+
+    claims, ctx = load_all(), Context(PROFILES["quick"])
+    assert claims["gf_ridge_solution"].check(ctx).key == "exponent should be -(lambda_i + lambda) t"
+    monkeypatch.setattr(seed, "ridge_solution", seed.ridge_solution - 2 * h * T / (lam + h))
+    out = claims["gf_ridge_solution"].check(ctx)
+    assert out.verdict == "refuted" and "residual" in out.key and "exponent" not in out.key
+    monkeypatch.setattr(seed, "pair_aligned", 1 + x**2 + y**2 - 2 / (x + y))
+    out = claims["pair_aligned_minimum"].check(ctx)
+    assert "misses the term 2*x*y - 2*x - 2*y + 2/(x + y)" in out.correction

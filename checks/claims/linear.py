@@ -17,7 +17,7 @@ from theory.symbols import S0, T, h, lam, norm_delta0, norm_S0, norm_T, q, t
 
 from .. import seed
 from ..claim import Evidence, Outcome, Reading, SeedStatement
-from ..compare import within_errors
+from ..compare import same_expression, within_errors
 from ..numerics import mp_average, sampled_spectra, unit_vector
 from ..profile import Context
 from ..registry import claim
@@ -195,10 +195,20 @@ def gf_ridge_solution(ctx: Context) -> Outcome:
                       seed.ridge_solution, gf.ridge_solution, pts)
     residual = sp.simplify(sp.diff(seed.ridge_solution, t) - gf.ridge_ode.rhs.subs(sp.Function("S")(t), seed.ridge_solution))
     ev.numbers["printed_solution_ode_residual"] = sp.sstr(residual)
-    return Outcome("confirmed" if ok else "refuted", [ev], key="exponent should be -(lambda_i + lambda) t",
-                   correction="S_i(t) = (S_i0 - lambda_i T_i/(lambda + lambda_i)) exp(-(lambda_i + lambda) t) + "
-                   "lambda_i T_i/(lambda + lambda_i): the printed exp(-(lambda + lambda) t) does not solve the flow "
-                   "unless lambda_i = lambda" if not ok else "")
+    # is the printed exponent the only error? put the derived rate in its place and compare again
+    exponent_fixed = seed.ridge_solution.replace(sp.exp, lambda arg: sp.exp(-(h + lam) * t))
+    only_exponent = same_expression(exponent_fixed, gf.ridge_solution, pts).equal
+    ev.numbers["only_the_exponent_is_wrong"] = only_exponent
+    if ok:
+        return Outcome("confirmed", [ev], key="matches dsolve")
+    if only_exponent:
+        return Outcome("refuted", [ev], key="exponent should be -(lambda_i + lambda) t",
+                       correction="S_i(t) = (S_i0 - lambda_i T_i/(lambda + lambda_i)) exp(-(lambda_i + lambda) t) + "
+                       "lambda_i T_i/(lambda + lambda_i): the printed exponent does not solve the flow unless "
+                       "lambda_i = lambda")
+    return Outcome("refuted", [ev], key=f"printed solution leaves the ODE residual {sp.sstr(residual)}",
+                   correction=f"S_i(t) = {sp.sstr(gf.ridge_solution)} (dsolve); the printed form leaves the residual "
+                   f"{sp.sstr(residual)}")
 
 
 @claim("eq2_ridge_plateau", "A", "S N M", SeedStatement(
