@@ -153,8 +153,9 @@ def _network_figure(ctx: Context, out: Path, model: str, name: str, title: str) 
             mean, se = losses.mean(1), losses.std(1, ddof=1) / np.sqrt(losses.shape[1])
             line, = axes[0].plot(epochs, mean, ls=ls, color=color, label=f"{method.name} ({which})")
             color = line.get_color()
-            if which == "val":
-                axes[0].fill_between(epochs, mean - 2 * se, mean + 2 * se, color=color, alpha=0.15)
+            if which == "val":  # on the log axis the band's lower edge is kept above a tenth of the mean
+                axes[0].fill_between(epochs, np.maximum(mean - 2 * se, mean / 10), mean + 2 * se, color=color,
+                                     alpha=0.15)
             for row, a, b in zip(rows, mean, se):
                 row.update({f"{method.name}_{which}_mean": a, f"{method.name}_{which}_se": b})
     if model == "two_layer":
@@ -172,7 +173,7 @@ def _network_figure(ctx: Context, out: Path, model: str, name: str, title: str) 
         ax.set(title=f"{method}: $\\log_{{10}}|M_{{ij}}|$ (white: exactly 0)", ylabel="input i",
                xlabel=r"hidden unit, by $\Vert M_{:j}\Vert\,|V_j|$ (largest first)")
     fig.colorbar(img, ax=axes[1:], shrink=0.8)
-    fig.suptitle(title)
+    fig.suptitle(title, y=1.04)
     return _save(fig, rows, out, name)
 
 
