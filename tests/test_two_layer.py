@@ -113,9 +113,15 @@ def test_heavy_ball_prox_fixed_point_is_the_rescaled_elastic_net():
         buf.mul_(m.momentum).add_(Ht @ w - bt)
         _sgd_step(w, buf, m, torch.empty_like(w))
     by_name = {str(sym): sym for sym in effective_gradient.free_symbols}
-    scale = float(-effective_gradient.subs({by_name["w"]: 0, by_name["c"]: 0, by_name["lambda_1"]: 1,
-                                            by_name["beta"]: m.momentum}))
-    assert scale == pytest.approx(1 - m.momentum)
+    grad = H @ w.numpy() - b
+    positive = w.numpy() > 0
+    assert positive.any()
+    for wi, gi in zip(w.numpy()[positive], grad[positive]):  # the derived gradient at the fixed point, w > 0
+        derived = effective_gradient.subs({by_name["w"]: wi, by_name["c"]: m.shrink, by_name["lambda_1"]: m.l1,
+                                           by_name["beta"]: m.momentum, **({by_name["eta"]: m.lr} if "eta" in by_name
+                                                                           else {})})
+        assert float(derived) == pytest.approx(gi, rel=1e-8, abs=1e-12)
+    scale = 1 - m.momentum
     obj = lambda x: 0.5 * x @ H @ x - b @ x + scale * (m.l1 * np.abs(x).sum() + m.shrink / 2 * x @ x)  # noqa: E731
     direct = minimize(obj, np.zeros(5), method="Powell", options={"xtol": 1e-12, "ftol": 1e-14, "maxiter": 100000})
     assert obj(w.numpy()) <= direct.fun + 1e-10
