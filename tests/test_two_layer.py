@@ -136,3 +136,20 @@ def test_heavy_ball_prox_fixed_point_is_the_rescaled_elastic_net():
 def test_bad_inputs_name_the_parameter(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+@pytest.mark.parametrize("c", [0.5, 2.0, 3.0])
+def test_plateau_and_mu_scale_with_the_teacher_norm(c):
+    """T -> cT, lam -> c lam maps the minimizer S to cS (the objective scales by c^2): mu is unchanged and
+    l_gen scales by c^2, in the MP limit and for a sampled data set alike."""
+    q, lam = 0.5, 0.04
+    assert two_layer_mu(q, c * lam, norm_T=c) == pytest.approx(two_layer_mu(q, lam), rel=1e-9)
+    assert two_layer_ridge_plateau(q, c * lam, norm_T=c) == pytest.approx(c**2 * two_layer_ridge_plateau(q, lam),
+                                                                         rel=1e-9)
+    X, T = _design(4)
+    ev, U = np.linalg.eigh(X.T @ X)
+    ev = np.where(ev > 1e-10, ev, 0.0)
+    mu1, s1 = group_ridge_solution(ev, U.T @ T, lam)
+    mu_c, s_c = group_ridge_solution(ev, c * U.T @ T, c * lam)
+    assert mu_c == pytest.approx(mu1, rel=1e-9)
+    np.testing.assert_allclose(s_c, c * s1, rtol=1e-9, atol=1e-12)
