@@ -70,9 +70,6 @@ KILL_TESTS = (
     "tests/test_claims.py",
     "tests/test_can_fail.py",
 )
-#: the verification pass: the quick profile shrunk as tests/test_can_fail.py shrinks it
-TINY = dict(name="tiny", dim=120, n_sets=12, ratios=(0.7,), n_probes=3, sim_dim=60, sim_sets=6, sim_epochs=50,
-            net_sets=3, net_scale=0.1, net_epochs=0.05)
 
 #: Surviving mutants shown to be equivalent (same behaviour for every input the
 #: code can receive), with the reason. They are reported as ``equivalent`` and left
@@ -401,13 +398,9 @@ def dependents(graph: dict[str, set[str]], module: str) -> set[str]:
 # --------------------------------------------------------------------------------------------------
 
 def _tiny_context():
-    import dataclasses
+    from checks.profile import Context, tiny
 
-    from checks.profile import PROFILES, Context
-
-    base = PROFILES["quick"]
-    names = {f.name for f in dataclasses.fields(base)}
-    return Context(dataclasses.replace(base, **{k: v for k, v in TINY.items() if k in names}))
+    return Context(tiny())
 
 
 class _FirstFailure:
@@ -964,11 +957,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _report(rows, session: Session, start: float, partial: bool = False) -> dict:
+    from checks.profile import TINY_SIZES
+
     return {"score": score([r for r in rows if r]), "seconds": round(time.monotonic() - start, 1),
             "baseline_seconds": round(session.baseline_seconds or 0, 1), "jobs": session.jobs,
             "isolated": session.isolated, "partial": partial, "enumerated": session.enumerated,
             "selected": session.selected, "operators": OPERATORS,
-            "kill_tests": list(KILL_TESTS), "verify_profile": TINY, "baseline": session.baseline,
+            "kill_tests": list(KILL_TESTS), "verify_profile": {"name": "tiny", **TINY_SIZES}, "baseline": session.baseline,
             "mutants": [r for r in rows if r]}
 
 

@@ -1,7 +1,7 @@
 """Run profiles: how large the numerical and simulated evidence is."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,16 @@ PROFILES = {
                     sim_sets=100, sim_epochs=200, sparse_sets=30, sparse_epochs=500, net_sets=20, net_scale=1.0,
                     net_epochs=1.0),
 }
+
+
+#: sizes at which every check runs in seconds: for tests and for the mutation harness's verification pass
+TINY_SIZES = dict(dim=120, n_sets=12, ratios=(0.7,), n_probes=3, sim_dim=60, sim_sets=6, sim_epochs=50, net_sets=3,
+                  net_scale=0.1, net_epochs=0.05)
+
+
+def tiny(name: str = "tiny") -> Profile:
+    """The quick profile shrunk to ``TINY_SIZES``."""
+    return replace(PROFILES["quick"], name=name, **TINY_SIZES)
 
 
 @dataclass(frozen=True)

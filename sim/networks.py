@@ -247,7 +247,7 @@ def _train_chunk(s: NetworkSetting, p: Problem, recorded: list[int], M_out: torc
     y = targets(s, p, p.X)  # (r, N)
     grads = _two_layer_grads if s.model == "two_layer" else _relu_grads
     y_val = None if s.model == "two_layer" else targets(s, p, p.X_val)
-    scratch = torch.empty_like(M[0])  # the soft threshold's output, reused every step
+    scratch, scratch_V = torch.empty_like(M[0]), torch.empty_like(V[0])  # soft-threshold outputs, reused
     slot = 0
     for epoch in range(s.epochs + 1):
         g_M, g_V, train_loss = grads(p.X, y, M, V)
@@ -262,7 +262,7 @@ def _train_chunk(s: NetworkSetting, p: Problem, recorded: list[int], M_out: torc
             buf_M[j].baddbmm_(g_M[0][j], g_M[1][j], beta=method.momentum)  # beta buf + grad, grad = A @ B
             _sgd_step(M[j], buf_M[j], method, scratch)
             buf_V[j].mul_(method.momentum).add_(g_V[j])
-            _sgd_step(V[j], buf_V[j], method, torch.empty_like(V[j]))
+            _sgd_step(V[j], buf_V[j], method, scratch_V)
     M_out.copy_(M)
     V_out.copy_(V)
 

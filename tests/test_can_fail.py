@@ -23,6 +23,7 @@ from checks.claims import linear as linear_claims
 from checks.claims import prox as prox_claims
 from checks.claims import tuning as tuning_claims
 from checks.profile import PROFILES, Context
+from checks.profile import tiny as tiny_profile
 from checks.registry import load_all
 from checks.runner import CheckCrashed, run_claims
 from sim.spectra import GramSample
@@ -31,13 +32,6 @@ from theory.formula import Formula, Param
 from theory.symbols import lam, lam_max, lam_min, q
 
 
-def tiny_profile(name: str = "tiny"):
-    """The quick profile shrunk for tests (fields the profile lacks are skipped; unknown ones keep quick's value)."""
-    base = PROFILES["quick"]
-    small = dict(name=name, dim=120, n_sets=12, ratios=(0.7,), n_probes=3, sim_dim=60, sim_sets=6, sim_epochs=50,
-                 net_sets=3, net_scale=0.1, net_epochs=0.05)
-    names = {f.name for f in dataclasses.fields(base)}
-    return dataclasses.replace(base, **{k: v for k, v in small.items() if k in names})
 
 
 TINY = tiny_profile()

@@ -13,6 +13,7 @@ import checks.registry as registry
 from checks.claims import tuning as tuning_claims
 from checks.cli import main
 from checks.profile import PROFILES
+from checks.profile import tiny as tiny_profile
 from theory.domain import RATIO
 from theory.formula import Formula, Param
 from theory.symbols import q
@@ -20,13 +21,6 @@ from theory.symbols import q
 CHEAP = ["--only", "mp_lambda_R", "--only", "soft_threshold_is_prox"]
 
 
-def tiny_profile(name: str = "tiny"):
-    """The quick profile shrunk for tests (fields the profile lacks are skipped; unknown ones keep quick's value)."""
-    base = PROFILES["quick"]
-    small = dict(name=name, dim=120, n_sets=12, ratios=(0.7,), n_probes=3, sim_dim=60, sim_sets=6, sim_epochs=50,
-                 net_sets=3, net_scale=0.1, net_epochs=0.05)
-    names = {f.name for f in dataclasses.fields(base)}
-    return dataclasses.replace(base, **{k: v for k, v in small.items() if k in names})
 
 
 @pytest.fixture(autouse=True)

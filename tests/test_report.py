@@ -1,5 +1,4 @@
 """checks.report (the JSON report and the table) and checks.files.write_atomic."""
-import dataclasses
 import io
 import json
 import math
@@ -16,15 +15,10 @@ import checks.files as files
 from checks.claim import Claim, Evidence, Outcome, Result, SeedStatement
 from checks.files import write_atomic
 from checks.profile import PROFILES, Context
+from checks.profile import tiny as tiny_profile
 from checks.report import dumps, print_report, report_json
 from checks.runner import run_claims
 
-def tiny_profile(name: str = "tiny"):
-    """The quick profile shrunk for tests (fields the profile lacks are skipped; unknown ones keep quick's value)."""
-    base = PROFILES["quick"]
-    small = dict(name=name, dim=120, n_sets=12, ratios=(0.7,), n_probes=3, sim_dim=60, sim_sets=6, sim_epochs=50)
-    names = {f.name for f in dataclasses.fields(base)}
-    return dataclasses.replace(base, **{k: v for k, v in small.items() if k in names})
 
 
 TINY = Context(tiny_profile(), seed=3)

@@ -16,7 +16,7 @@ from ..compare import mean_se, within_errors
 from ..profile import Context
 from ..registry import claim
 from ..simulations import network_run
-from .common import fmt
+from .common import fmt, judged
 
 #: "about" and "close": within 5 % (relative; 5 points for a fraction); "negligibly": within 10 %
 ABOUT = 0.05
@@ -108,10 +108,8 @@ def two_layer_lasso_columns(ctx: Context) -> Outcome:
                 f"ridge uses all {run.setting.hidden} columns, but its M is rank one "
                 f"(second/first singular value <= {ridge_rank:.1e}): structured in its spectrum, not in columns"),
     ]
-    holds = few and ridge_spread
-    return Outcome("confirmed" if holds else "refuted", [ev], readings=readings,
-                   key=f"lasso columns {fmt(m, 3)} +- {fmt(se, 2)}; ridge rank 1 ({ridge_rank:.0e})",
-                   correction="" if holds else "see the readings")
+    return judged(few and ridge_spread, [ev], f"lasso columns {fmt(m, 3)} +- {fmt(se, 2)}; ridge rank 1 "
+                  f"({ridge_rank:.0e})", "see the readings", readings=readings)
 
 
 @claim("two_layer_matches_linear", "F", "S M", SeedStatement(
@@ -149,11 +147,10 @@ def two_layer_matches_linear(ctx: Context) -> Outcome:
     ev_m = Evidence("M", "final l_gen of each method over the per-set linear limit 1/2||P0 T||^2 (mean (1-q)/2), "
                     f"and lasso over ridge, paired; 'about equal' and 'close' mean within {ABOUT:.0%} including "
                     "2 standard errors", numbers)
-    holds = ok and equal
-    return Outcome("confirmed" if holds else "refuted", [ev_s, ev_fit, ev_m],
-                   key=f"lasso/ridge - 1 = {m_rel:+.3f} +- {se_rel:.3f}; ridge/linear "
-                       f"{numbers['ridge_over_interpolation_limit']['mean']:.3f}",
-                   correction="" if holds else "the generalization losses differ by more than the stated allowance")
+    return judged(ok and equal, [ev_s, ev_fit, ev_m],
+                  f"lasso/ridge - 1 = {m_rel:+.3f} +- {se_rel:.3f}; ridge/linear "
+                  f"{numbers['ridge_over_interpolation_limit']['mean']:.3f}",
+                  "the generalization losses differ by more than the stated allowance")
 
 
 # -- ReLU teacher-student --------------------------------------------------------------------------
@@ -185,10 +182,8 @@ def relu_lasso_sparsity(ctx: Context) -> Outcome:
                         f"participation ratio ridge {rw:.1f} +- {rse:.1f}, none {nw:.1f}; active units ridge "
                         f"{float(units.active[ridge].double().mean()):.1f}, none "
                         f"{float(units.active[run.method('none')].double().mean()):.1f}")]
-    holds = about and not_shrunk
-    return Outcome("confirmed" if holds else "refuted", [ev], readings=readings,
-                   key=f"lasso zeros {m:.1%} +- {se:.1%}; alive {float(units.alive[lasso].double().mean()):.1f} units",
-                   correction="" if holds else "see the readings")
+    return judged(about and not_shrunk, [ev], f"lasso zeros {m:.1%} +- {se:.1%}; alive "
+                  f"{float(units.alive[lasso].double().mean()):.1f} units", "see the readings", readings=readings)
 
 
 @claim("relu_lasso_generalization", "F", "M", SeedStatement(
@@ -214,7 +209,6 @@ def relu_lasso_generalization(ctx: Context) -> Outcome:
                         f"z = {test['z']:.2f} (significant below -2)"),
                 Reading("difference negligible", "confirmed" if negligible else "refuted",
                         f"relative difference {test['relative']:+.1%}")]
-    holds = negligible and not_worse  # "negligibly better": no meaningful difference, lasso not worse
-    return Outcome("confirmed" if holds else "refuted", [ev], readings=readings,
-                   key=f"lasso-ridge {test['relative']:+.1%} (z={test['z']:.1f})",
-                   correction="" if holds else "see the readings")
+    # "negligibly better": no meaningful difference, and lasso not worse
+    return judged(negligible and not_worse, [ev], f"lasso-ridge {test['relative']:+.1%} (z={test['z']:.1f})",
+                  "see the readings", readings=readings)
