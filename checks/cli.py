@@ -7,8 +7,6 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-DOC_PATH = Path("docs/derivations.md")
-
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gentoys")
@@ -27,10 +25,10 @@ def main() -> None:
 @click.option("--only", multiple=True, metavar="ID", help="Run only these claim ids (repeatable).")
 def verify(profile: str, device: str, seed: int, json_path: str | None, strict: bool, only: tuple[str, ...]) -> None:
     """Judge every claim of the seed and print a verdict table."""
-    from .files import write_atomic
-    from .profile import PROFILES, Context
-    from .report import dumps, print_report
-    from .runner import CheckCrashed, run_claims
+    from gentoys.checks.framework.profile import PROFILES, Context
+    from gentoys.checks.framework.runner import CheckCrashed, run_claims
+    from gentoys.checks.outputs.files import write_atomic
+    from gentoys.checks.outputs.report import dumps, print_report
 
     console = _console()
     ctx = Context(PROFILES[profile], seed=seed, device=_device(device))
@@ -58,7 +56,7 @@ def _console() -> Console:
 
 
 def _device(name: str) -> str:
-    from sim.device import resolve_device
+    from gentoys.sim.core.device import resolve_device
 
     try:
         return str(resolve_device(name))
@@ -68,14 +66,15 @@ def _device(name: str) -> str:
 
 @main.command()
 @click.option("--check", is_flag=True, help="Exit 1 if the committed document differs from a fresh render.")
-@click.option("--out", type=click.Path(dir_okay=False), default=str(DOC_PATH), show_default=True)
-def derive(check: bool, out: str) -> None:
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Where to write (default: docs/derivations.md of the source checkout).")
+def derive(check: bool, out: str | None) -> None:
     """Regenerate docs/derivations.md from the SymPy derivations."""
-    from .docs import render
-    from .files import write_atomic
+    from gentoys.checks.outputs.docs import render
+    from gentoys.checks.outputs.files import write_atomic
 
+    path = Path(out) if out else _in_checkout("gentoys derive", "docs/derivations.md")
     text = render()
-    path = Path(out)
     if check:
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current != text:
@@ -87,6 +86,27 @@ def derive(check: bool, out: str) -> None:
     click.echo(f"wrote {path}")
 
 
+def _in_checkout(command: str, relative: str) -> Path:
+    """A path inside the source checkout; a usage error (exit 2) when the package is not run from one."""
+    from gentoys.checks.outputs.files import require_source_tree
+
+    try:
+        root = require_source_tree(command)
+    except RuntimeError as exc:
+        raise click.UsageError(str(exc)) from None
+    return root / relative
+
+
+def _tool(command: str, module: str):
+    """A developer tool of the checkout's tools/ folder (not installed with the package)."""
+    import importlib
+
+    root = _in_checkout(command, "tools").parent
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    return importlib.import_module(f"tools.{module}")
+
+
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False), default="figures", show_default=True)
 @click.option("--profile", type=click.Choice(["quick", "full"]), default="quick", show_default=True)
@@ -96,8 +116,8 @@ def figures(out: str, profile: str, device: str, seed: int) -> None:
     """Write the figures (PNG) and the numbers behind them (CSV)."""
     from rich.progress import Progress
 
-    from .figures import FIGURES
-    from .profile import PROFILES, Context
+    from gentoys.checks.framework.profile import PROFILES, Context
+    from gentoys.checks.outputs.figures import FIGURES
 
     ctx = Context(PROFILES[profile], seed=seed, device=_device(device))
     written = []
@@ -115,9 +135,7 @@ def figures(out: str, profile: str, device: str, seed: int) -> None:
 @click.option("--check", is_flag=True, help="Exit 1 if docs/errors.md differs from a fresh render.")
 def errors(check: bool) -> None:
     """Regenerate docs/errors.md: each bad input and the message it raises."""
-    from .errors import main as render_errors
-
-    sys.exit(render_errors(["--check"] if check else []))
+    sys.exit(_tool("gentoys errors", "errors").main(["--check"] if check else []))
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
@@ -125,11 +143,9 @@ def errors(check: bool) -> None:
 def mutate(args: tuple[str, ...]) -> None:
     """Mutation testing: plant small errors in theory/ and the seed transcriptions, count those caught.
 
-    Options are checks.mutation's (`gentoys mutate --help`): --sample N, --jobs J, --budget S, --json PATH, ...
+    Options are tools/mutation.py's (`gentoys mutate --help`): --sample N, --jobs J, --budget S, --json PATH, ...
     """
-    from .mutation import main as run_mutation
-
-    sys.exit(run_mutation(list(args)))
+    sys.exit(_tool("gentoys mutate", "mutation").main(list(args)))
 
 
 WORKLOADS = ("gen_linear", "two_layer", "relu")
@@ -151,11 +167,10 @@ def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets
     """Time each workload against its straightforward per-set loop, in one run."""
     import json
 
-    from sim import networks
-    from sim.linear import LinearSetting
-
-    from .bench import bench_gen_linear, bench_network
-    from .files import write_atomic
+    from gentoys.checks.outputs.bench import bench_gen_linear, bench_network
+    from gentoys.checks.outputs.files import write_atomic
+    from gentoys.sim import networks
+    from gentoys.sim.linear import LinearSetting
 
     dev = _device(device)
     jobs = {

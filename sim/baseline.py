@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from .linear import Hyperparameters, LinearSetting
+from gentoys.sim.linear import Hyperparameters, LinearSetting
 
 
 def train_baseline(setting: LinearSetting, problem, hyper: Hyperparameters) -> torch.Tensor:
@@ -44,7 +44,7 @@ def train_network_baseline(setting, problem, index: int) -> tuple[torch.Tensor, 
     The L1 step follows the optimizer step as plain tensor code. Returns the training and validation
     losses at every epoch, each of shape (epochs + 1, K).
     """
-    from .networks import relu_net, targets
+    from gentoys.sim.networks import relu_net, targets
 
     X = problem.X[index]
     y = targets(setting, _one(problem, index), X[None])[0]
@@ -82,6 +82,6 @@ def train_network_baseline(setting, problem, index: int) -> tuple[torch.Tensor, 
 
 
 def _one(problem, index: int):
-    from .networks import _slice
+    from gentoys.sim.networks import _slice
 
     return _slice(problem, slice(index, index + 1))

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 import torch
 
-from theory.domain import POSITIVE, REAL, validate_int
-
-from .device import DivergedError, generator, resolve_device
+from gentoys.sim.core.device import DivergedError, generator, resolve_device
+from gentoys.theory.core.domain import POSITIVE, REAL, validate_int
 
 METHODS = ("gd", "adam")
 #: steps between two finiteness checks of the objective (each check is a device sync)

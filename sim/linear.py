@@ -18,13 +18,12 @@ from dataclasses import astuple, dataclass, field, replace
 import numpy as np
 import torch
 
-from theory import tuning
-from theory.curves import METHODS as CURVE_METHODS
-from theory.curves import mp_hyperparameters
-from theory.domain import MOMENTUM, NON_NEGATIVE, POSITIVE, RATIO, validate_int
-
-from .device import DivergedError, generator, resolve_device  # noqa: F401  (DivergedError: sim.linear's API)
-from .prox import prox_lasso
+from gentoys.sim.core.device import DivergedError, generator, resolve_device  # noqa: F401  (DivergedError: sim.linear's API)
+from gentoys.sim.prox import prox_lasso
+from gentoys.theory import tuning
+from gentoys.theory.core.domain import MOMENTUM, NON_NEGATIVE, POSITIVE, RATIO, validate_int
+from gentoys.theory.curves import METHODS as CURVE_METHODS
+from gentoys.theory.curves import mp_hyperparameters
 
 METHODS = ("gd", "ridge", "momentum", "momentum_ridge", "lasso")
 

@@ -28,10 +28,9 @@ from dataclasses import dataclass, field, replace
 
 import torch
 
-from theory.domain import MOMENTUM, NON_NEGATIVE, POSITIVE, validate_int
-
-from .device import cpu_threads, generator, resolve_device
-from .linear import DivergedError
+from gentoys.sim.core.device import cpu_threads, generator, resolve_device
+from gentoys.sim.linear import DivergedError
+from gentoys.theory.core.domain import MOMENTUM, NON_NEGATIVE, POSITIVE, validate_int
 
 MODELS = ("two_layer", "relu")
 

@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import torch
 
-from theory.domain import NON_NEGATIVE
-from theory.prox import soft_threshold
-
-from .device import DivergedError
+from gentoys.sim.core.device import DivergedError
+from gentoys.theory.core.domain import NON_NEGATIVE
+from gentoys.theory.prox import soft_threshold
 
 SCALINGS = ("lr", "momentum", "adam")
 

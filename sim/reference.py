@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from theory.iterates import mode_trajectory
+from gentoys.theory.iterates import mode_trajectory
 
 
 def reference_curves(X: torch.Tensor, teacher: torch.Tensor, init: torch.Tensor, eta: float, beta: float,

@@ -12,9 +12,8 @@ from functools import cached_property
 
 import torch
 
-from theory.domain import NON_NEGATIVE, REAL, validate_int
-
-from .device import generator, resolve_device
+from gentoys.sim.core.device import generator, resolve_device
+from gentoys.theory.core.domain import NON_NEGATIVE, REAL, validate_int
 
 
 @dataclass

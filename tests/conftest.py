@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 
 from hypothesis import HealthCheck, settings
-
 from strategies import CI_EXAMPLES
 
 settings.register_profile("ci", derandomize=True, max_examples=CI_EXAMPLES, deadline=None, print_blob=True)

@@ -9,14 +9,14 @@ import os
 
 import pytest
 from click.testing import CliRunner
-
-import checks.docs
-import checks.files as files
-import checks.profile
-import checks.registry as registry
-from checks.cli import main
-from checks.files import write_atomic
 from strategies import one_torch_thread  # noqa: F401
+
+import gentoys.checks.framework.profile
+import gentoys.checks.framework.registry as registry
+import gentoys.checks.outputs.docs
+import gentoys.checks.outputs.files as files
+from gentoys.checks.cli import main
+from gentoys.checks.outputs.files import write_atomic
 
 OLD = "previous content\n"
 CHEAP = ["--only", "mp_lambda_R", "--only", "soft_threshold_is_prox"]
@@ -81,7 +81,7 @@ def test_successful_write_replaces_whole_file(old_file):
 
 def test_derive_interrupted_keeps_previous_document(tmp_path, monkeypatch):
     """`gentoys derive --out PATH` interrupted at the rename: the previous document stays as it was."""
-    monkeypatch.setattr(checks.docs, "render", lambda: "# Derivations\n\nnew render\n")
+    monkeypatch.setattr(gentoys.checks.outputs.docs, "render", lambda: "# Derivations\n\nnew render\n")
     doc = tmp_path / "derivations.md"
     doc.write_text(OLD)
 
@@ -100,7 +100,7 @@ def test_figure_writer_replaces_each_file_atomically(tmp_path, monkeypatch):
     (each file whole) and no temp file."""
     import matplotlib.pyplot as plt
 
-    from checks import figures
+    from gentoys.checks.outputs import figures
 
     (tmp_path / "f.png").write_bytes(b"old png")
     (tmp_path / "f.csv").write_text(OLD)
@@ -127,10 +127,10 @@ def test_figure_writer_replaces_each_file_atomically(tmp_path, monkeypatch):
 
 @pytest.fixture
 def tiny_quick(monkeypatch):
-    base = checks.profile.PROFILES["quick"]
+    base = gentoys.checks.framework.profile.PROFILES["quick"]
     small = dict(name="quick", dim=120, n_sets=12, ratios=(0.7,), n_probes=3, sim_dim=60, sim_sets=6, sim_epochs=50)
     names = {f.name for f in dataclasses.fields(base)}
-    monkeypatch.setitem(checks.profile.PROFILES, "quick",
+    monkeypatch.setitem(gentoys.checks.framework.profile.PROFILES, "quick",
                         dataclasses.replace(base, **{k: v for k, v in small.items() if k in names}))
 
 
@@ -162,12 +162,12 @@ def test_verify_json_writes_nothing_when_a_check_crashes(tiny_quick, monkeypatch
 
 def test_verify_json_keeps_old_report_when_serializing_fails(tiny_quick, monkeypatch, tmp_path):
     """Every check ran but building the report text fails: the old report stays."""
-    import checks.report
+    import gentoys.checks.outputs.report
 
     def broken(*args, **kwargs):
         raise ValueError("cannot serialize")
 
-    monkeypatch.setattr(checks.report, "dumps", broken)
+    monkeypatch.setattr(gentoys.checks.outputs.report, "dumps", broken)
     old = tmp_path / "old.json"
     old.write_text(OLD)
     result = CliRunner().invoke(main, ["verify", *CHEAP, "--json", str(old)])

@@ -16,23 +16,20 @@ import math
 import pytest
 import sympy as sp
 
-import checks.numerics as numerics
-import checks.seed as seed
-from checks.claim import Evidence
-from checks.claims import linear as linear_claims
-from checks.claims import prox as prox_claims
-from checks.claims import tuning as tuning_claims
-from checks.profile import PROFILES, Context
-from checks.profile import tiny as tiny_profile
-from checks.registry import load_all
-from checks.runner import CheckCrashed, run_claims
-from sim.spectra import GramSample
-from theory.domain import POSITIVE, RATIO
-from theory.formula import Formula, Param
-from theory.symbols import lam, lam_max, lam_min, q
-
-
-
+import gentoys.checks.claims.seed as seed
+import gentoys.checks.evidence.numerics as numerics
+from gentoys.checks.claims import linear as linear_claims
+from gentoys.checks.claims import prox as prox_claims
+from gentoys.checks.claims import tuning as tuning_claims
+from gentoys.checks.framework.claim import Evidence
+from gentoys.checks.framework.profile import PROFILES, Context
+from gentoys.checks.framework.profile import tiny as tiny_profile
+from gentoys.checks.framework.registry import load_all
+from gentoys.checks.framework.runner import CheckCrashed, run_claims
+from gentoys.sim.spectra import GramSample
+from gentoys.theory.core.domain import POSITIVE, RATIO
+from gentoys.theory.core.formula import Formula, Param
+from gentoys.theory.core.symbols import lam, lam_max, lam_min, q
 
 TINY = tiny_profile()
 
@@ -59,7 +56,7 @@ def _no_simulations():
     Only the functions of checks.claims.simulated that return Evidence are replaced.
     """
     try:
-        simulated = importlib.import_module("checks.claims.simulated")
+        simulated = importlib.import_module("gentoys.checks.evidence.simulated")
     except ImportError:
         yield
         return

@@ -1,8 +1,8 @@
 """The claims registry and the Outcome / Result vocabulary of checks.claim."""
 import pytest
 
-from checks.claim import Claim, Evidence, Outcome, Reading, Result, SeedStatement
-from checks.registry import CLAIMS, claim, load_all
+from gentoys.checks.framework.claim import Claim, Evidence, Outcome, Reading, Result, SeedStatement
+from gentoys.checks.framework.registry import CLAIMS, claim, load_all
 
 # Ids of CLAIMS.md, groups A and B, plus the two proximal claims of group C that exist so far.
 GROUP_A = ("mp_edges", "null_fraction_exact", "gf_unregularized_solution", "gf_unregularized_loss",
@@ -55,7 +55,7 @@ def test_load_all_is_idempotent(claims):
 
 def test_duplicate_registration_raises(monkeypatch):
     """Registering an id twice is an error, not a silent overwrite."""
-    monkeypatch.setattr("checks.registry.CLAIMS", dict(CLAIMS))
+    monkeypatch.setattr("gentoys.checks.framework.registry.CLAIMS", dict(CLAIMS))
     register = claim("mp_edges", "A", "S", SeedStatement("x", "y"))
     with pytest.raises(ValueError, match="registered twice"):
         register(lambda ctx: None)
@@ -63,7 +63,7 @@ def test_duplicate_registration_raises(monkeypatch):
 
 def test_registration_adds_claim(monkeypatch):
     """The decorator stores a Claim with the given fields and returns the function unchanged."""
-    import checks.registry as registry
+    import gentoys.checks.framework.registry as registry
 
     monkeypatch.setattr(registry, "CLAIMS", {})
 

@@ -7,16 +7,16 @@ import sympy as sp
 import torch
 from click.testing import CliRunner
 
-import checks.docs
-import checks.profile
-import checks.registry as registry
-from checks.claims import tuning as tuning_claims
-from checks.cli import main
-from checks.profile import PROFILES
-from checks.profile import tiny as tiny_profile
-from theory.domain import RATIO
-from theory.formula import Formula, Param
-from theory.symbols import q
+import gentoys.checks.framework.profile
+import gentoys.checks.framework.registry as registry
+import gentoys.checks.outputs.docs
+from gentoys.checks.claims import tuning as tuning_claims
+from gentoys.checks.cli import main
+from gentoys.checks.framework.profile import PROFILES
+from gentoys.checks.framework.profile import tiny as tiny_profile
+from gentoys.theory.core.domain import RATIO
+from gentoys.theory.core.formula import Formula, Param
+from gentoys.theory.core.symbols import q
 
 CHEAP = ["--only", "mp_lambda_R", "--only", "soft_threshold_is_prox"]
 
@@ -26,7 +26,7 @@ CHEAP = ["--only", "mp_lambda_R", "--only", "soft_threshold_is_prox"]
 @pytest.fixture(autouse=True)
 def _small_quick_profile(monkeypatch):
     """The CLI's plumbing does not depend on sizes: run its 'quick' profile at test size."""
-    monkeypatch.setitem(checks.profile.PROFILES, "quick", tiny_profile("quick"))
+    monkeypatch.setitem(gentoys.checks.framework.profile.PROFILES, "quick", tiny_profile("quick"))
 
 
 from strategies import one_torch_thread  # noqa: E402,F401  (module-wide single torch thread)
@@ -173,9 +173,9 @@ def test_crashing_check_writes_no_report(monkeypatch, runner, tmp_path):
 
 @pytest.fixture
 def fake_render(monkeypatch):
-    """A cheap stand-in for checks.docs.render (the real one is tested in test_docs.py)."""
+    """A cheap stand-in for gentoys.checks.outputs.docs.render (the real one is tested in test_docs.py)."""
     text = {"value": "# Derivations\n\nfixed text\n"}
-    monkeypatch.setattr(checks.docs, "render", lambda: text["value"])
+    monkeypatch.setattr(gentoys.checks.outputs.docs, "render", lambda: text["value"])
     return text
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from checks.compare import close, mean_se, relative_error, same_expression, within_errors
+from gentoys.checks.framework.compare import close, mean_se, relative_error, same_expression, within_errors
 
 x = sp.Symbol("x", positive=True)
 q = sp.Symbol("q", positive=True)

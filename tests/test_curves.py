@@ -12,12 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings
-
-from checks.numerics import mp_average
-from sim import sample_gram
 from strategies import examples, lams, mp_edges_direct, one_torch_thread, ratios  # noqa: F401
-from theory import MarchenkoPastur, expected_curves, mp_curves, mp_hyperparameters, ridge_plateau
-from theory.curves import Hyper, mp_nodes
+
+from gentoys.checks.evidence.numerics import mp_average
+from gentoys.sim import sample_gram
+from gentoys.theory import MarchenkoPastur, expected_curves, mp_curves, mp_hyperparameters, ridge_plateau
+from gentoys.theory.curves import Hyper, mp_nodes
 
 DIM, N_TR, STEPS = 40, 20, 30
 S0_NORM2, T_NORM2, OVERLAP = 1.5, 1.0, 0.4

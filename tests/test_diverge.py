@@ -7,14 +7,14 @@ import re
 
 import pytest
 import torch
-
-import sim.factors
-from sim.device import DivergedError
-from sim.factors import train_factors, train_two_pairs
-from sim.linear import DivergedError as LinearDivergedError
-from sim.linear import Hyperparameters, LinearSetting, train
-from sim.prox import L1Prox
 from strategies import one_torch_thread  # noqa: F401
+
+import gentoys.sim.factors
+from gentoys.sim.core.device import DivergedError
+from gentoys.sim.factors import train_factors, train_two_pairs
+from gentoys.sim.linear import DivergedError as LinearDivergedError
+from gentoys.sim.linear import Hyperparameters, LinearSetting, train
+from gentoys.sim.prox import L1Prox
 
 SMALL = LinearSetting(dim=40, q=0.5, epochs=40, n_sets=2, dtype=torch.float64,
                       methods=("gd", "ridge", "momentum", "momentum_ridge", "lasso"))
@@ -68,7 +68,7 @@ def test_factor_training_divergence_is_named_and_stops_early(monkeypatch):
         train_factors(targets, dk=4, lam=0.1, method="gd", lr=5.0, steps=5000, init_scale=1.0)
     found = _parse(info.value)
     assert found["method"] == "gd" and float(found["step"]) == 5.0
-    assert int(found["epoch"]) < len(steps) + 1 <= sim.factors.CHECK_EVERY + 1
+    assert int(found["epoch"]) < len(steps) + 1 <= gentoys.sim.factors.CHECK_EVERY + 1
 
 
 def test_two_pair_divergence_is_named():

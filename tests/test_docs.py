@@ -1,8 +1,8 @@
 """checks.docs.render: the derivations document is deterministic and complete."""
 import pytest
 
-from checks import docs
-from theory.derivation import REGISTRY
+from gentoys.checks.outputs import docs
+from gentoys.theory.core.derivation import REGISTRY
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from strategies import examples
 
-from theory.domain import MOMENTUM, NON_NEGATIVE, POSITIVE, RATIO, RATIO_CLOSED, REAL, Domain, validate_int
+from gentoys.theory.core.domain import MOMENTUM, NON_NEGATIVE, POSITIVE, RATIO, RATIO_CLOSED, REAL, Domain, validate_int
 
 
 def test_str_shows_open_and_closed_ends():

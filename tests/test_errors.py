@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from checks import errors
 from strategies import one_torch_thread  # noqa: F401
+
+from tools import errors
 
 CASES = errors.cases()
 DOC = Path(__file__).resolve().parents[1] / errors.DOC_PATH
@@ -31,7 +31,7 @@ def test_every_public_module_has_cases():
 
 def test_docs_errors_md_is_current():
     assert DOC.read_text(encoding="utf-8") == errors.render(), (
-        "docs/errors.md is stale: run `python -m checks.errors` and commit it")
+        "docs/errors.md is stale: run `gentoys errors` and commit it")
 
 
 def test_a_case_that_raises_nothing_is_caught():

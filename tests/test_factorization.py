@@ -4,10 +4,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from checks import seed
-from checks.profile import PROFILES, Context
-from checks.registry import load_all
-from theory import factorization as fz
+from gentoys.checks.claims import seed
+from gentoys.checks.framework.profile import PROFILES, Context
+from gentoys.checks.framework.registry import load_all
+from gentoys.theory import factorization as fz
 
 CTX = Context(dataclasses.replace(PROFILES["quick"], n_probes=4))
 
@@ -67,7 +67,7 @@ def test_a_wrong_factor_in_the_weight_decay_is_caught(monkeypatch):
 
 
 def test_wrong_nuclear_shrinkage_is_caught(monkeypatch):
-    from checks.claims import factorization as claims
+    from gentoys.checks.claims import factorization as claims
 
     real = np.linalg.svd
     def shifted_svd(a, *args, **kwargs):  # a wrong "learned" spectrum: everything 1 % larger
@@ -79,7 +79,7 @@ def test_wrong_nuclear_shrinkage_is_caught(monkeypatch):
 
 
 def test_training_evidence_catches_a_wrong_minimum(monkeypatch):
-    from checks.claims import simulated
+    from gentoys.checks.evidence import simulated
 
     assert simulated.two_pair_training(CTX).agrees
     monkeypatch.setattr(fz, "pair_min_value", fz.pair_min_value * 1.01)

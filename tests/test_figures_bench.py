@@ -4,11 +4,11 @@ import dataclasses
 
 import pytest
 
-from checks import bench as bench_mod
-from checks.figures import FIGURES
-from checks.profile import PROFILES, Context
-from sim.linear import LinearSetting
-from sim.networks import RELU
+from gentoys.checks.framework.profile import PROFILES, Context
+from gentoys.checks.outputs import bench as bench_mod
+from gentoys.checks.outputs.figures import FIGURES
+from gentoys.sim.linear import LinearSetting
+from gentoys.sim.networks import RELU
 
 TINY = Context(dataclasses.replace(PROFILES["quick"], name="tiny-fig", dim=120, n_sets=4, sim_dim=120, sim_sets=6,
                                    sim_epochs=60, sparse_sets=4, sparse_epochs=60, net_sets=3, net_scale=0.1,

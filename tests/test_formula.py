@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 import sympy as sp
 from hypothesis import given, settings
-
 from strategies import examples, lams, ratios
-from theory.domain import POSITIVE, RATIO, REAL
-from theory.formula import Formula, Param
-from theory.symbols import lam, q
+
+from gentoys.theory.core.domain import POSITIVE, RATIO, REAL
+from gentoys.theory.core.formula import Formula, Param
+from gentoys.theory.core.symbols import lam, q
 
 F_SQRT = Formula("f", sp.sqrt(q) * lam + sp.exp(-lam), (Param(q, RATIO), Param(lam, POSITIVE, "lam")), "test")
 F_CONST = Formula("two", sp.Integer(2), (Param(q, RATIO),))
@@ -54,7 +54,7 @@ def test_mpmath_backend_carries_working_precision():
 @pytest.mark.parametrize("qv", [0.07, 0.5, 0.93])
 def test_lambda_R_at_50_digits_against_direct_edges(qv):
     """lambda_R(q) = L mu / (L - mu) with mu, L = (1 -/+ 1/sqrt q)^2, all in mpmath."""
-    from theory import lambda_R
+    from gentoys.theory import lambda_R
 
     with mpmath.workdps(50):
         r = 1 / mpmath.sqrt(mpmath.mpf(qv))

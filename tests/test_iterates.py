@@ -10,11 +10,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from strategies import examples, positive_betas, seeds, small_etas
 
-from theory import mode_errors
-from theory.iterates import closed_form_error, mode_trajectory
+from gentoys.theory import mode_errors
+from gentoys.theory.iterates import closed_form_error, mode_trajectory
 
 STEPS = 40
 

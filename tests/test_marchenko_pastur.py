@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate
-
-from sim import sample_gram
 from strategies import examples, lams, mp_edges_direct, one_torch_thread, ratios  # noqa: F401
-from theory import MarchenkoPastur, mp_edges
+
+from gentoys.sim import sample_gram
+from gentoys.theory import MarchenkoPastur, mp_edges
 
 QUAD = dict(limit=200, epsabs=1e-13, epsrel=1e-11)
 

@@ -1,6 +1,6 @@
-"""The mutation harness (checks/mutation.py): its operators, its copies, and a small fixed sample.
+"""The mutation harness (tools/mutation.py): its operators, its copies, and a small fixed sample.
 
-The sample runs in a copy of the tree like the full run (python -m checks.mutation),
+The sample runs in a copy of the tree like the full run (python -m tools.mutation),
 with the whole kill suite; the verification pass is compared with a baseline of the
 claims that the sample's mutants touch, computed on the unmutated copy first.
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from checks import mutation as mu
+from tools import mutation as mu
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,21 +71,21 @@ def test_mutant_ids_are_unique_and_stable():
     assert len({m.id for m in ms}) == len(ms)
     assert [m.id for m in mu.enumerate_mutants(ROOT)] == [m.id for m in ms]
     assert mu.sample(ms, 7) == mu.sample(list(ms), 7)
-    assert {m.file for m in ms} >= {"checks/seed.py", "theory/marchenko_pastur.py"}
-    assert "theory/domain.py" not in {m.file for m in ms}
+    assert {m.file for m in ms} >= {"checks/claims/seed.py", "theory/marchenko_pastur.py"}
+    assert "theory/core/domain.py" not in {m.file for m in ms}
 
 
 def test_dependents_follow_imports():
     graph = mu.import_graph(ROOT)
-    deps = mu.dependents(graph, "theory.tuning")
-    assert {"theory.tuning", "theory.mp_limits", "theory.ridge", "checks.claims.tuning"} <= deps
-    assert "theory.marchenko_pastur" not in deps
+    deps = mu.dependents(graph, "gentoys.theory.tuning")
+    assert {"gentoys.theory.tuning", "gentoys.theory.mp_limits", "gentoys.theory.ridge", "gentoys.checks.claims.tuning"} <= deps
+    assert "gentoys.theory.marchenko_pastur" not in deps
 
 
 #: The fixed sample: (file, operator, a piece of the mutated expression). Found by content, not by line,
 #: so that edits elsewhere in a file do not change the sample.
 SAMPLE = (
-    ("checks/seed.py", "pow", "(1 - sp.sqrt(1 / q)) ** 2"),  # lower MP edge of the seed
+    ("checks/claims/seed.py", "pow", "(1 - sp.sqrt(1 / q)) ** 2"),  # lower MP edge of the seed
     ("theory/prox.py", "drop", "(w - v) ** 2 / 2 + lam * sign * w"),  # the L1 term of the prox objective
     ("theory/curves.py", "const", "0.5"),  # the 1/2 of the expected losses
     ("theory/factorization.py", "muldiv", "lam / 2"),  # the weight decay of the scalar reduction
@@ -148,8 +148,8 @@ def test_copy_modules_are_imported_not_the_working_tree(session, tmp_path):
 
 def test_seed_mutants_run_the_claims_that_read_them_first():
     """A mutant of the seed's lower MP edge goes to mp_edges first; theory mutants keep the given order."""
-    line = next(i for i, text in enumerate((ROOT / "checks/seed.py").read_text().splitlines(), 1)
+    line = next(i for i, text in enumerate((ROOT / "checks/claims/seed.py").read_text().splitlines(), 1)
                 if text.startswith("edges ="))
-    assert "mp_edges" in mu.claims_reading(ROOT, "checks/seed.py", line)
+    assert "mp_edges" in mu.claims_reading(ROOT, "checks/claims/seed.py", line)
     assert mu.claims_reading(ROOT, "theory/prox.py", 28) == []
     assert mu._first(["b", "x"], ["a", "b", "c"]) == ["b", "a", "c"]

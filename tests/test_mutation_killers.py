@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from theory import iterates
-from theory.symbols import beta, eta, n_steps
+from gentoys.theory import iterates
+from gentoys.theory.core.symbols import beta, eta, n_steps
 
 
 def test_chebyshev_form_equals_the_rsolve_solution_where_checked():
@@ -39,11 +39,11 @@ def test_refutations_state_the_error_they_found(monkeypatch):
     loss, * -> /): the claims stayed refuted, but their corrections named a fixed error (the penalty was not
     even read). They now state what the comparison found, so a
     differently wrong seed gets a different diagnosis."""
-    from checks import seed
-    from checks.profile import PROFILES, Context
-    from checks.registry import load_all
-    from theory.factorization import x, y
-    from theory.symbols import T, h, lam
+    from gentoys.checks.claims import seed
+    from gentoys.checks.framework.profile import PROFILES, Context
+    from gentoys.checks.framework.registry import load_all
+    from gentoys.theory.core.symbols import T, h, lam
+    from gentoys.theory.factorization import x, y
 
     claims, ctx = load_all(), Context(PROFILES["quick"])
     assert claims["gf_ridge_solution"].check(ctx).key == "exponent should be -(lambda_i + lambda) t"
@@ -62,7 +62,7 @@ def test_refutations_state_the_error_they_found(monkeypatch):
 @pytest.mark.parametrize("e, hh, n", [(0.3, 1.2, 5), (0.05, 3.0, 9), (1.5, 0.4, 4)])
 def test_rsolve_gd_solution_matches_the_explicit_recurrence(e, hh, n):
     """Survivors theory/iterates.py:40 (1 -> 0, - -> +): rsolve's GD solution against the step iterated by hand."""
-    from theory.symbols import S0
+    from gentoys.theory.core.symbols import S0
 
     hh_sym = next(s for s in iterates.gd_solution.free_symbols if s.name == "h_\\lambda")
     closed = float(iterates.gd_solution.subs({eta: e, hh_sym: hh, n_steps: n, S0: 1.0}))
@@ -75,7 +75,7 @@ def test_singular_value_threshold_is_the_numerical_minimizer(sv, lam):
     solution against a numerical minimization of 1/2 (z - sigma)^2 + lambda z over z >= 0."""
     from scipy.optimize import minimize_scalar
 
-    from theory import factorization as fz
+    from gentoys.theory import factorization as fz
 
     derived = float(fz.svt.subs({fz._sv: sv, fz.lam: lam}))
     best = minimize_scalar(lambda z: 0.5 * (z - sv) ** 2 + lam * z, bounds=(0, 10), method="bounded",
@@ -86,7 +86,7 @@ def test_singular_value_threshold_is_the_numerical_minimizer(sv, lam):
 def test_column_cost_is_the_elastic_net_of_the_balanced_column():
     """Survivors theory/two_layer.py:96 (+ -> -, term dropped): the derived column cost equals
     lambda_1 (||m||_1 + |v|) + c/2 (||m||^2 + v^2) for m = b sqrt(t) u, v = sqrt(t) / b, so that m v = t u."""
-    from theory.two_layer import column_cost
+    from gentoys.theory.two_layer import column_cost
 
     sym = {s.name: s for s in column_cost.free_symbols}
     rng = np.random.default_rng(1)

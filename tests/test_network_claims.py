@@ -3,13 +3,12 @@ import dataclasses
 
 import numpy as np
 import pytest
-
-from checks.claims import networks as F
-from checks.profile import PROFILES, Context
-from checks.registry import load_all
-from sim.networks import HiddenUnits
-
 from strategies import one_torch_thread  # noqa: F401  (module-wide single torch thread)
+
+from gentoys.checks.claims import networks as F
+from gentoys.checks.framework.profile import PROFILES, Context
+from gentoys.checks.framework.registry import load_all
+from gentoys.sim.networks import HiddenUnits
 
 TINY = Context(dataclasses.replace(PROFILES["quick"], name="tiny-networks", net_sets=4, net_scale=0.1,
                                    net_epochs=0.3))

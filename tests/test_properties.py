@@ -29,16 +29,41 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, optimize
+from strategies import (  # noqa: F401
+    betas,
+    etas,
+    examples,
+    lams,
+    lams_or_zero,
+    mp_edges_direct,
+    one_torch_thread,
+    problem_sizes,
+    ratios,
+    reals,
+    seeds,
+    sparsities,
+)
 
-from checks.numerics import best_gd_step
-from sim import sample_gram
-from sim.linear import Hyperparameters, LinearSetting, draw_problem, train
-from sim.prox import prox_lasso as prox_lasso_torch
-from strategies import (betas, etas, examples, lams, lams_or_zero, mp_edges_direct, one_torch_thread,  # noqa: F401
-                        problem_sizes, ratios, reals, seeds, sparsities)
-from theory import (MarchenkoPastur, beta_momentum, eta_gd, eta_momentum, eta_momentum_ridge, eta_ridge, lambda_R,
-                    prox_lasso, rate_gd, rate_momentum, ridge_plateau, soft_threshold, unregularized_plateau)
-from theory.mp_limits import beta_momentum_ridge, rate_momentum_ridge
+from gentoys.checks.evidence.numerics import best_gd_step
+from gentoys.sim import sample_gram
+from gentoys.sim.linear import Hyperparameters, LinearSetting, draw_problem, train
+from gentoys.sim.prox import prox_lasso as prox_lasso_torch
+from gentoys.theory import (
+    MarchenkoPastur,
+    beta_momentum,
+    eta_gd,
+    eta_momentum,
+    eta_momentum_ridge,
+    eta_ridge,
+    lambda_R,
+    prox_lasso,
+    rate_gd,
+    rate_momentum,
+    ridge_plateau,
+    soft_threshold,
+    unregularized_plateau,
+)
+from gentoys.theory.mp_limits import beta_momentum_ridge, rate_momentum_ridge
 
 #: independent data sets per statistical comparison, and the number of standard errors allowed
 R_SETS, K_SE = 32, 6.0
@@ -194,7 +219,7 @@ def test_heavy_ball_tuning_keeps_its_digits_for_nearly_flat_spectra(gap):
     band-edge radius was off by 1e-7 at L / mu = 1.05); theory.tuning now evaluates a cancellation-free form."""
     import mpmath
 
-    from theory import tuning
+    from gentoys.theory import tuning
 
     mu, big = 1.0, 1.0 + gap
     with mpmath.workdps(50):

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import optimize
-
 from strategies import examples, lams_or_zero, reals
-from theory import prox_lasso, soft_threshold
+
+from gentoys.theory import prox_lasso, soft_threshold
 
 values = reals
 thresholds = lams_or_zero

@@ -11,15 +11,13 @@ import sympy as sp
 import torch
 from rich.console import Console
 
-import checks.files as files
-from checks.claim import Claim, Evidence, Outcome, Result, SeedStatement
-from checks.files import write_atomic
-from checks.profile import PROFILES, Context
-from checks.profile import tiny as tiny_profile
-from checks.report import dumps, print_report, report_json
-from checks.runner import run_claims
-
-
+import gentoys.checks.outputs.files as files
+from gentoys.checks.framework.claim import Claim, Evidence, Outcome, Result, SeedStatement
+from gentoys.checks.framework.profile import PROFILES, Context
+from gentoys.checks.framework.profile import tiny as tiny_profile
+from gentoys.checks.framework.runner import run_claims
+from gentoys.checks.outputs.files import write_atomic
+from gentoys.checks.outputs.report import dumps, print_report, report_json
 
 TINY = Context(tiny_profile(), seed=3)
 CLAIM_KEYS = {"id", "seed_says", "verdict", "agreement", "evidence"}

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 import torch
 from hypothesis import given, settings
-
-from sim.factors import train_factors, train_two_pairs
-from sim.linear import LinearSetting, train
-from sim.spectra import sample_gram
 from strategies import examples, one_torch_thread, seeds  # noqa: F401
+
+from gentoys.sim.factors import train_factors, train_two_pairs
+from gentoys.sim.linear import LinearSetting, train
+from gentoys.sim.spectra import sample_gram
 
 SETTING = LinearSetting(dim=30, q=0.6, epochs=25, n_sets=3, methods=("gd", "ridge", "momentum", "momentum_ridge",
                                                                      "lasso"))

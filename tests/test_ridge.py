@@ -12,11 +12,11 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from checks.numerics import mp_average
 from strategies import examples, lams, mp_edges_direct, ordered_ratios, ratios
-from theory import ridge_correction, ridge_correction_crossing, ridge_correction_sup, ridge_plateau
-from theory.gradient_flow import unregularized_plateau
+
+from gentoys.checks.evidence.numerics import mp_average
+from gentoys.theory import ridge_correction, ridge_correction_crossing, ridge_correction_sup, ridge_plateau
+from gentoys.theory.gradient_flow import unregularized_plateau
 
 SUP = 3 * math.sqrt(2) / 8 - 0.5
 

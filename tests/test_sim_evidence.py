@@ -3,9 +3,9 @@ import dataclasses
 
 import pytest
 
-from checks.claims import simulated
-from checks.profile import PROFILES, Context
-from theory.formula import Formula
+from gentoys.checks.evidence import simulated
+from gentoys.checks.framework.profile import PROFILES, Context
+from gentoys.theory.core.formula import Formula
 
 TINY = Context(dataclasses.replace(PROFILES["quick"], name="tiny-sim", sim_dim=120, sim_sets=12, sim_epochs=200))
 

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from sim.linear import DivergedError, Hyperparameters, LinearSetting, train
-from sim.reference import reference_curves
+from gentoys.sim.linear import DivergedError, Hyperparameters, LinearSetting, train
+from gentoys.sim.reference import reference_curves
 
 SMALL = LinearSetting(dim=80, q=0.6, epochs=60, n_sets=3, dtype=torch.float64,
                       methods=("gd", "ridge", "momentum", "momentum_ridge"))

@@ -4,13 +4,12 @@ import math
 import numpy as np
 import pytest
 import torch
-
-from sim.baseline import train_network_baseline
-from sim.linear import DivergedError
-from sim.networks import RELU, TWO_LAYER, Method, NetworkSetting, draw_problem, hidden_units, train
-from theory.prox import soft_threshold
-
 from strategies import one_torch_thread  # noqa: F401  (module-wide single torch thread)
+
+from gentoys.sim.baseline import train_network_baseline
+from gentoys.sim.linear import DivergedError
+from gentoys.sim.networks import RELU, TWO_LAYER, Method, NetworkSetting, draw_problem, hidden_units, train
+from gentoys.theory.prox import soft_threshold
 
 SMALL = {
     "two_layer": TWO_LAYER.with_(dim=24, hidden=36, n_train=12, epochs=60, n_sets=3, record_every=1,
@@ -53,7 +52,7 @@ def test_softshrink_step_is_the_derived_soft_threshold():
     torch.manual_seed(0)
     w = torch.randn(4, 5, 6, dtype=torch.float64)
     m = Method("lasso", lr=0.3, l1=0.7, shrink=0.2)
-    from sim.networks import _sgd_step
+    from gentoys.sim.networks import _sgd_step
 
     got = w.clone()
     _sgd_step(got, torch.zeros_like(w), m, torch.empty_like(w))

@@ -4,7 +4,7 @@ import pytest
 import torch
 from sklearn.linear_model import Lasso
 
-from sim.prox import L1Prox, prox_lasso
+from gentoys.sim.prox import L1Prox, prox_lasso
 
 
 @pytest.fixture(scope="module")

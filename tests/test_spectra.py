@@ -6,9 +6,9 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from sim import GramSample, sample_gram
 from strategies import examples, one_torch_thread, seeds  # noqa: F401
+
+from gentoys.sim import GramSample, sample_gram
 
 R, DIM, N_TR = 3, 12, 5
 

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from scipy import optimize
-
-import theory
-from checks.numerics import best_gd_step, best_heavy_ball, gd_worst_factor, hb_radius
 from strategies import edges, examples, lams, mp_edges_direct, ratios
-from theory import mp_limits, tuning
+
+from gentoys import theory
+from gentoys.checks.evidence.numerics import best_gd_step, best_heavy_ball, gd_worst_factor, hb_radius
+from gentoys.theory import mp_limits, tuning
 
 # At the band's edges the discriminant is ~0, so hb_radius reads sqrt(beta) + O(sqrt(rounding)) ~ 1e-8.
 HB_RTOL, HB_ATOL = 1e-6, 1e-7

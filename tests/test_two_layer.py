@@ -5,13 +5,19 @@ import torch
 from hypothesis import given, settings
 from scipy.integrate import quad
 from scipy.optimize import minimize, minimize_scalar
-
-from sim.networks import Method, _sgd_step
-from theory.marchenko_pastur import MarchenkoPastur
-from theory.two_layer import (column_cost, effective_gradient, group_ridge_solution, two_layer_mu,
-                              two_layer_ridge_norm2, two_layer_ridge_plateau, two_layer_ridge_plateau_at)
-
 from strategies import examples, lams, ratios
+
+from gentoys.sim.networks import Method, _sgd_step
+from gentoys.theory.marchenko_pastur import MarchenkoPastur
+from gentoys.theory.two_layer import (
+    column_cost,
+    effective_gradient,
+    group_ridge_solution,
+    two_layer_mu,
+    two_layer_ridge_norm2,
+    two_layer_ridge_plateau,
+    two_layer_ridge_plateau_at,
+)
 
 
 @settings(max_examples=examples(15), deadline=None)

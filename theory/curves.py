@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import mp_limits
-from .domain import NON_NEGATIVE, REAL, RATIO, validate_int
-from .iterates import mode_errors
-from .marchenko_pastur import MarchenkoPastur
+from gentoys.theory import mp_limits
+from gentoys.theory.core.domain import NON_NEGATIVE, RATIO, REAL, validate_int
+from gentoys.theory.iterates import mode_errors
+from gentoys.theory.marchenko_pastur import MarchenkoPastur
 
 
 @dataclass(frozen=True)

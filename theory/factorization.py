@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from . import derivation
-from .domain import validate_int
+from gentoys.theory.core import derivation
+from gentoys.theory.core.domain import validate_int
 
 lam = sp.Symbol("lambda", positive=True)
 r, kk = sp.symbols("r k", positive=True)

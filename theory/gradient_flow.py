@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from . import derivation
-from .domain import POSITIVE, RATIO
-from .formula import Formula, Param
-from .marchenko_pastur import resolvent_expr
-from .symbols import S0, T, below_one, h, lam, norm_delta0, norm_S0, norm_T, q, t
+from gentoys.theory.core import derivation
+from gentoys.theory.core.domain import POSITIVE, RATIO
+from gentoys.theory.core.formula import Formula, Param
+from gentoys.theory.core.symbols import S0, T, below_one, h, lam, norm_delta0, norm_S0, norm_T, q, t
+from gentoys.theory.marchenko_pastur import resolvent_expr
 
 _S = sp.Function("S")
 

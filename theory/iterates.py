@@ -18,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from . import derivation
-from .domain import MOMENTUM, NON_NEGATIVE, POSITIVE, REAL, Domain, validate_int
-from .symbols import S0, T, beta, eta, h, lam, n_steps
+from gentoys.theory.core import derivation
+from gentoys.theory.core.domain import MOMENTUM, NON_NEGATIVE, POSITIVE, REAL, Domain, validate_int
+from gentoys.theory.core.symbols import S0, T, beta, eta, h, lam, n_steps
 
 D = derivation.new(
     "iterates",

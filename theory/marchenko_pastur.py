@@ -17,10 +17,10 @@ import numpy as np
 import sympy as sp
 from scipy import optimize
 
-from . import derivation
-from .domain import RATIO_CLOSED, Domain, validate_int
-from .formula import Formula, Param
-from .symbols import below_one, lam, q, x, z
+from gentoys.theory.core import derivation
+from gentoys.theory.core.domain import RATIO_CLOSED, Domain, validate_int
+from gentoys.theory.core.formula import Formula, Param
+from gentoys.theory.core.symbols import below_one, lam, q, x, z
 
 _Q = Param(q, RATIO_CLOSED)
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import sympy as sp
 
-from . import derivation, tuning
-from .domain import RATIO
-from .formula import Formula, Param
-from .marchenko_pastur import lower_edge_expr, upper_edge_expr
-from .symbols import lam, lam_max, lam_min, q, s
+from gentoys.theory import tuning
+from gentoys.theory.core import derivation
+from gentoys.theory.core.domain import RATIO
+from gentoys.theory.core.formula import Formula, Param
+from gentoys.theory.core.symbols import lam, lam_max, lam_min, q, s
+from gentoys.theory.marchenko_pastur import lower_edge_expr, upper_edge_expr
 
 _Q = Param(q, RATIO)
 D = derivation.new(

@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from . import derivation
-from .domain import NON_NEGATIVE, POSITIVE, REAL
-from .formula import Formula, Param
-from .symbols import eta, lam, w
+from gentoys.theory.core import derivation
+from gentoys.theory.core.domain import NON_NEGATIVE, POSITIVE, REAL
+from gentoys.theory.core.formula import Formula, Param
+from gentoys.theory.core.symbols import eta, lam, w
 
 D = derivation.new(
     "prox_l1",

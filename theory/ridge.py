@@ -13,12 +13,12 @@ import numpy as np
 import sympy as sp
 from scipy import optimize
 
-from . import derivation
-from .domain import POSITIVE, RATIO, Domain
-from .formula import Formula, Param
-from .gradient_flow import ridge_mean_shrink
-from .mp_limits import lambda_R
-from .symbols import lam, q, s
+from gentoys.theory.core import derivation
+from gentoys.theory.core.domain import POSITIVE, RATIO, Domain
+from gentoys.theory.core.formula import Formula, Param
+from gentoys.theory.core.symbols import lam, q, s
+from gentoys.theory.gradient_flow import ridge_mean_shrink
+from gentoys.theory.mp_limits import lambda_R
 
 D = derivation.new(
     "ridge_correction",

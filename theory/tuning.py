@@ -23,10 +23,10 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from . import derivation
-from .domain import POSITIVE
-from .formula import Formula, Param
-from .symbols import eta, lam, lam_max, lam_min
+from gentoys.theory.core import derivation
+from gentoys.theory.core.domain import POSITIVE
+from gentoys.theory.core.formula import Formula, Param
+from gentoys.theory.core.symbols import eta, lam, lam_max, lam_min
 
 mu, L, b = sp.symbols("mu L b", positive=True)  # b = sqrt(beta)
 

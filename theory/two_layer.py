@@ -19,16 +19,16 @@ import numpy as np
 import sympy as sp
 from scipy.optimize import brentq
 
-from . import derivation
-from .domain import NON_NEGATIVE, POSITIVE, RATIO
-from .factorization import scalar_min
-from .factorization import lam as _lam_f
-from .factorization import kk as _k_f
-from .factorization import r as _r_f
-from .formula import Formula, Param
-from .gradient_flow import ridge_fixed_point, ridge_plateau_mp
-from .marchenko_pastur import resolvent_expr
-from .symbols import T, beta, h, lam, q
+from gentoys.theory.core import derivation
+from gentoys.theory.core.domain import NON_NEGATIVE, POSITIVE, RATIO
+from gentoys.theory.core.formula import Formula, Param
+from gentoys.theory.core.symbols import T, beta, h, lam, q
+from gentoys.theory.factorization import kk as _k_f
+from gentoys.theory.factorization import lam as _lam_f
+from gentoys.theory.factorization import r as _r_f
+from gentoys.theory.factorization import scalar_min
+from gentoys.theory.gradient_flow import ridge_fixed_point, ridge_plateau_mp
+from gentoys.theory.marchenko_pastur import resolvent_expr
 
 mu = sp.Symbol("mu", positive=True)  # the effective ridge strength lam / ||S||
 _s = sp.Symbol("s", real=True)  # a mode of S

@@ -5,14 +5,13 @@ import numpy as np
 import sympy as sp
 from scipy import optimize
 
-from theory import factorization as fz
-
-from .. import seed
-from ..claim import Evidence, Outcome, Reading, SeedStatement
-from ..profile import Context
-from ..registry import claim
-from . import simulated
-from .common import judged, probes, symbolic
+from gentoys.checks.claims import seed
+from gentoys.checks.evidence import simulated
+from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedStatement
+from gentoys.checks.framework.judging import judged, probes, symbolic
+from gentoys.checks.framework.profile import Context
+from gentoys.checks.framework.registry import claim
+from gentoys.theory import factorization as fz
 
 _POS = {s: (s, 0.2, 2.0) for s in (fz.v, fz.u, fz.r1, fz.r2, fz.x, fz.y, fz.lam)}
 _DOTS = {s: (s, -1.0, 1.0) for s in (fz.a1, fz.b1, fz.a2, fz.b2, fz.c12, fz.d12)}

@@ -8,21 +8,20 @@ import numpy as np
 import sympy as sp
 import torch
 
-from sim import sample_gram
-from theory import gradient_flow as gf
-from theory import marchenko_pastur as mpl
-from theory.ridge import ridge_correction
-from theory.mp_limits import lambda_R
-from theory.symbols import S0, T, h, lam, norm_delta0, norm_S0, norm_T, q, t
-
-from .. import seed
-from ..claim import Evidence, Outcome, Reading, SeedStatement
-from ..compare import same_expression, within_errors
-from ..numerics import mp_average, sampled_spectra, unit_vector
-from ..profile import Context
-from ..registry import claim
-from . import simulated
-from .common import fmt, judged, probes, symbolic
+from gentoys.checks.claims import seed
+from gentoys.checks.evidence import simulated
+from gentoys.checks.evidence.numerics import mp_average, sampled_spectra, unit_vector
+from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedStatement
+from gentoys.checks.framework.compare import same_expression, within_errors
+from gentoys.checks.framework.judging import fmt, judged, probes, symbolic
+from gentoys.checks.framework.profile import Context
+from gentoys.checks.framework.registry import claim
+from gentoys.sim import sample_gram
+from gentoys.theory import gradient_flow as gf
+from gentoys.theory import marchenko_pastur as mpl
+from gentoys.theory.core.symbols import S0, T, h, lam, norm_delta0, norm_S0, norm_T, q, t
+from gentoys.theory.mp_limits import lambda_R
+from gentoys.theory.ridge import ridge_correction
 
 _RATIO = (q, 0.05, 0.95)
 

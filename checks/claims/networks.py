@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.networks import HiddenUnits, NetworkRun, hidden_units
-from theory.two_layer import group_ridge_solution, two_layer_mu, two_layer_ridge_plateau
-
-from ..claim import Evidence, Outcome, Reading, SeedStatement
-from ..compare import mean_se, within_errors
-from ..profile import Context
-from ..registry import claim
-from ..simulations import network_run
-from .common import fmt, judged
+from gentoys.checks.evidence.runs import network_run
+from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedStatement
+from gentoys.checks.framework.compare import mean_se, within_errors
+from gentoys.checks.framework.judging import fmt, judged
+from gentoys.checks.framework.profile import Context
+from gentoys.checks.framework.registry import claim
+from gentoys.sim.networks import HiddenUnits, NetworkRun, hidden_units
+from gentoys.theory.two_layer import group_ridge_solution, two_layer_mu, two_layer_ridge_plateau
 
 #: "about" and "close": within 5 % (relative; 5 points for a fraction); "negligibly": within 10 %
 ABOUT = 0.05

@@ -7,15 +7,14 @@ import torch
 from scipy import optimize
 from sklearn.linear_model import Lasso
 
-from sim.prox import L1Prox
-from theory import prox
-from theory.symbols import lam, w
-
-from .. import seed
-from ..claim import Evidence, Outcome, SeedStatement
-from ..profile import Context
-from ..registry import claim
-from .common import judged, probes, symbolic
+from gentoys.checks.claims import seed
+from gentoys.checks.framework.claim import Evidence, Outcome, SeedStatement
+from gentoys.checks.framework.judging import judged, probes, symbolic
+from gentoys.checks.framework.profile import Context
+from gentoys.checks.framework.registry import claim
+from gentoys.sim.prox import L1Prox
+from gentoys.theory import prox
+from gentoys.theory.core.symbols import lam, w
 
 
 @claim("soft_threshold_is_prox", "C", "S N", SeedStatement(

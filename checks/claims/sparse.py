@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..claim import Evidence, Outcome, Reading, SeedStatement
-from ..compare import mean_se, within_errors
-from ..profile import Context
-from ..registry import claim
-from ..simulations import linear_run
+from gentoys.checks.evidence.runs import linear_run
+from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedStatement
+from gentoys.checks.framework.compare import mean_se, within_errors
+from gentoys.checks.framework.profile import Context
+from gentoys.checks.framework.registry import claim
 
 #: the seed's text names 5e-3; its notebook's final run used 1.2e-3
 LASSO_LAMBDAS = (5e-3, 1.2e-3)

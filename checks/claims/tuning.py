@@ -6,23 +6,22 @@ import math
 import numpy as np
 import sympy as sp
 
-from theory import mp_limits as mpl
-from theory import tuning as tn
-from theory.curves import mp_curves
-from theory.iterates import fixed_point, mode_errors
-from theory.marchenko_pastur import mp_edges
-from theory.ridge import (correction_at_lambda_R, ridge_correction_crossing, ridge_correction_sup)
-from theory.symbols import beta, lam, lam_max, lam_min, q
-
-from .. import seed
-from ..claim import Evidence, Outcome, Reading, SeedStatement
-from ..compare import close, within_errors
-from ..numerics import best_gd_step, best_heavy_ball, gd_worst_factor, mp_average, sampled_spectra
-from ..profile import Context
-from ..registry import claim
-from . import simulated
-from .common import fmt, judged, probes, symbolic
-from .linear import _tracy_widom_scale
+from gentoys.checks.claims import seed
+from gentoys.checks.claims.linear import _tracy_widom_scale
+from gentoys.checks.evidence import simulated
+from gentoys.checks.evidence.numerics import best_gd_step, best_heavy_ball, gd_worst_factor, mp_average, sampled_spectra
+from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedStatement
+from gentoys.checks.framework.compare import close, within_errors
+from gentoys.checks.framework.judging import fmt, judged, probes, symbolic
+from gentoys.checks.framework.profile import Context
+from gentoys.checks.framework.registry import claim
+from gentoys.theory import mp_limits as mpl
+from gentoys.theory import tuning as tn
+from gentoys.theory.core.symbols import beta, lam, lam_max, lam_min, q
+from gentoys.theory.curves import mp_curves
+from gentoys.theory.iterates import fixed_point, mode_errors
+from gentoys.theory.marchenko_pastur import mp_edges
+from gentoys.theory.ridge import correction_at_lambda_R, ridge_correction_crossing, ridge_correction_sup
 
 _RATIO = (q, 0.05, 0.95)
 _EDGE_PROBES = dict(lo=(lam_min, 0.05, 1.0), hi=(lam_max, 1.5, 6.0), lam=(lam, 0.01, 1.0))

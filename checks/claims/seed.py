@@ -7,7 +7,7 @@ the sections of the seed document (seed/generalization_toys_II.md).
 """
 import sympy as sp
 
-from theory.symbols import S0, T, h, lam, lam_max, lam_min, norm_delta0, norm_S0, norm_T, q, t, w
+from gentoys.theory.core.symbols import S0, T, h, lam, lam_max, lam_min, norm_delta0, norm_S0, norm_T, q, t, w
 
 sqrt_q = sp.sqrt(q)
 
@@ -57,8 +57,11 @@ momentum_speedup_bound = sp.Rational(1, 2)  # "up to 50 % faster"
 soft_threshold = sp.sign(w) * sp.Max(sp.Abs(w) - lam, 0)
 
 # Weight decay on factors ("Skatching ideas"): at fixed r = q k the penalty is minimized at k = sqrt(r) with value lam r.
-from theory.factorization import (a1, a2, b1, b2, c12, d12, lam as wd_lam, ph1, ph2, r as wd_r, r1, r2,  # noqa: E402
-                                  th1, th2, u, v, x as px, y as py)
+from gentoys.theory.factorization import a1, a2, b1, b2, c12, d12, ph1, ph2, r1, r2, th1, th2, u, v
+from gentoys.theory.factorization import lam as wd_lam
+from gentoys.theory.factorization import r as wd_r
+from gentoys.theory.factorization import x as px
+from gentoys.theory.factorization import y as py
 
 wd_scalar_min = wd_lam * wd_r
 pair_bracket = 1 + px**2 + py**2 - 2 * px * a1 * b1 - 2 * py * a2 * b2 + 2 * px * py * c12 * d12

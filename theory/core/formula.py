@@ -16,7 +16,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .domain import Domain
+from gentoys.theory.core.domain import Domain
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,25 @@ import tempfile
 from pathlib import Path
 
 
+def source_tree() -> Path | None:
+    """The checkout this package runs from (an editable install), or None when it runs from an installed wheel.
+
+    The generated documents (docs/) and the developer tools (tools/) live there, not in the wheel.
+    """
+    root = Path(__file__).resolve().parents[2]
+    markers = (root / "pyproject.toml", root / "theory", root / "tools", root / "docs")
+    return root if all(m.exists() for m in markers) else None
+
+
+def require_source_tree(command: str) -> Path:
+    """The checkout, or a clear error saying that ``command`` needs one."""
+    root = source_tree()
+    if root is None:
+        raise RuntimeError(f"`{command}` works on a source checkout (docs/ and tools/ are not installed); "
+                           "run it from an editable install (`pip install -e .` in the repository)")
+    return root
+
+
 def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -14,12 +14,11 @@ import sympy as sp
 import torch
 from scipy import optimize
 
-from sim import sample_gram
-from theory.marchenko_pastur import density_expr, lower_edge_expr, upper_edge_expr
-from theory.symbols import q as q_sym
-from theory.symbols import x as x_sym
-
-from .profile import Context
+from gentoys.checks.framework.profile import Context
+from gentoys.sim import sample_gram
+from gentoys.theory.core.symbols import q as q_sym
+from gentoys.theory.core.symbols import x as x_sym
+from gentoys.theory.marchenko_pastur import density_expr, lower_edge_expr, upper_edge_expr
 
 _density_mp = sp.lambdify((q_sym, x_sym), density_expr, "mpmath")
 _edges_mp = sp.lambdify(q_sym, (lower_edge_expr, upper_edge_expr), "mpmath")

@@ -4,9 +4,9 @@ from __future__ import annotations
 import time
 from typing import Callable, Iterable
 
-from .claim import Result
-from .profile import Context
-from .registry import load_all
+from gentoys.checks.framework.claim import Result
+from gentoys.checks.framework.profile import Context
+from gentoys.checks.framework.registry import load_all
 
 
 class CheckCrashed(RuntimeError):

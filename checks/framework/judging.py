@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..claim import Evidence, Outcome
-from ..compare import same_expression
-from ..profile import Context
+from gentoys.checks.framework.claim import Evidence, Outcome
+from gentoys.checks.framework.compare import same_expression
+from gentoys.checks.framework.profile import Context
 
 
 def probes(ctx: Context, **ranges: tuple[sp.Symbol, float, float]) -> list[dict[sp.Symbol, float]]:

@@ -4,16 +4,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from sim.spectra import GramSample
-from theory import gradient_flow as gf
-from theory.mp_limits import lambda_R
-from theory.ridge import ridge_correction
-
-from ..claim import Evidence
-from ..compare import within_errors
-from ..profile import Context
-from ..simulations import expected_excess, final, linear_run
-
+from gentoys.checks.evidence.runs import expected_excess, final, linear_run
+from gentoys.checks.framework.claim import Evidence
+from gentoys.checks.framework.compare import within_errors
+from gentoys.checks.framework.profile import Context
+from gentoys.sim.spectra import GramSample
+from gentoys.theory import gradient_flow as gf
+from gentoys.theory.mp_limits import lambda_R
+from gentoys.theory.ridge import ridge_correction
 
 #: float64 rounding of a loss summed over D terms: paired differences below this are not signal
 ROUNDING = 1e-12
@@ -144,7 +142,7 @@ def momentum_plateaus(ctx: Context) -> Evidence:
 
 def curves_follow_theory(ctx: Context) -> Evidence:
     """Averaged simulated l_gen over epochs vs the MP theory curve, epoch by epoch (MP-tuned runs)."""
-    from theory.curves import mp_curves
+    from gentoys.theory.curves import mp_curves
 
     run = linear_run(ctx, tuning="mp")
     s = run.setting
@@ -164,7 +162,7 @@ def curves_follow_theory(ctx: Context) -> Evidence:
 
 def factor_shrinkage(ctx: Context) -> Evidence:
     """GD and Adam on batched factors with weight decay vs the soft-thresholded target spectrum."""
-    from sim.factors import train_factors
+    from gentoys.sim.factors import train_factors
 
     dim, dk, lam = 12, 8, 0.5
     seeds, steps = (4, 4000) if ctx.profile.name == "full" else (2, 2500)
@@ -199,13 +197,13 @@ def factor_shrinkage(ctx: Context) -> Evidence:
 
 def two_pair_training(ctx: Context) -> Evidence:
     """The seed's two-pair model from random starts: the loss reached and the split between the pairs."""
-    from sim.factors import train_two_pairs
+    from gentoys.sim.factors import train_two_pairs
 
     v, u, lam = 1.2, 0.9, 0.3
     V = torch.tensor([v, 0.0, 0.0], dtype=torch.float64)
     U = torch.tensor([u, 0.0, 0.0], dtype=torch.float64)
     run = train_two_pairs(V, U, n_seeds=16, lam=lam, seed=ctx.seed)
-    from theory import factorization as fz
+    from gentoys.theory import factorization as fz
 
     derived = float(fz.pair_min_value.subs({fz.lam: lam, fz.u: u, fz.v: v}))
     v1, u1, v2, u2 = run.factors

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from sim import networks
-from sim.baseline import train_baseline, train_network_baseline
-from sim.device import cpu_threads
-from sim.linear import LinearSetting, draw_problem, train
+from gentoys.sim import networks
+from gentoys.sim.baseline import train_baseline, train_network_baseline
+from gentoys.sim.core.device import cpu_threads
+from gentoys.sim.linear import LinearSetting, draw_problem, train
 
 
 @dataclass

@@ -5,7 +5,7 @@ import contextlib
 
 import torch
 
-from theory.domain import validate_int
+from gentoys.theory.core.domain import validate_int
 
 
 class DivergedError(RuntimeError):

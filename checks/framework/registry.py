@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .claim import Claim, Outcome, SeedStatement
+from gentoys.checks.framework.claim import Claim, Outcome, SeedStatement
 
 CLAIMS: dict[str, Claim] = {}
 
@@ -22,6 +22,6 @@ def claim(id: str, group: str, kinds: str, seed: SeedStatement) -> Callable:
 
 def load_all() -> dict[str, Claim]:
     """Import every claim module (registration happens at import)."""
-    from .claims import factorization, linear, networks, prox, sparse, tuning  # noqa: F401
+    from gentoys.checks.claims import factorization, linear, networks, prox, sparse, tuning  # noqa: F401
 
     return CLAIMS

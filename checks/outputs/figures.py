@@ -15,15 +15,14 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from sim.spectra import sample_gram  # noqa: E402
-from theory import gradient_flow as gf  # noqa: E402
-from theory.curves import mp_curves  # noqa: E402
-from theory.marchenko_pastur import MarchenkoPastur  # noqa: E402
-from theory.mp_limits import lambda_R  # noqa: E402
-
-from .files import write_atomic  # noqa: E402
-from .profile import Context  # noqa: E402
-from .simulations import linear_run, network_run  # noqa: E402
+from gentoys.checks.evidence.runs import linear_run, network_run  # noqa: E402
+from gentoys.checks.framework.profile import Context  # noqa: E402
+from gentoys.checks.outputs.files import write_atomic  # noqa: E402
+from gentoys.sim.spectra import sample_gram  # noqa: E402
+from gentoys.theory import gradient_flow as gf  # noqa: E402
+from gentoys.theory.curves import mp_curves  # noqa: E402
+from gentoys.theory.marchenko_pastur import MarchenkoPastur  # noqa: E402
+from gentoys.theory.mp_limits import lambda_R  # noqa: E402
 
 LABELS = {"gd": "GD", "ridge": "GD + ridge", "momentum": "momentum", "momentum_ridge": "momentum + ridge",
           "lasso": "lasso (prox)"}
@@ -72,7 +71,7 @@ def gen_linear(ctx: Context, out: Path) -> list[Path]:
 
 def gen_linear_sparse(ctx: Context, out: Path, lasso_lam: float = 5e-3) -> list[Path]:
     """Random vs sparse teacher, GD / ridge / lasso, side by side."""
-    from .claims.sparse import _runs
+    from gentoys.checks.claims.sparse import _runs
 
     runs = _runs(ctx, lasso_lam)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
@@ -117,7 +116,7 @@ def factor_spectrum(ctx: Context, out: Path, lams: tuple[float, ...] = (0.5, 1.5
     """Singular values of a learned factorized product vs the target's, for several weight decays."""
     import torch
 
-    from sim.factors import train_factors
+    from gentoys.sim.factors import train_factors
 
     g = torch.Generator().manual_seed(ctx.seed)
     Y = torch.randn(12, 5, generator=g, dtype=torch.float64) @ torch.randn(5, 12, generator=g, dtype=torch.float64) / 3

@@ -8,8 +8,8 @@ from typing import Any, Sequence
 from rich.console import Console
 from rich.table import Table
 
-from .claim import Result
-from .profile import Context
+from gentoys.checks.framework.claim import Result
+from gentoys.checks.framework.profile import Context
 
 _STYLE = {"confirmed": "green", "refuted": "bold red", "inconclusive": "yellow"}
 

@@ -1,9 +1,9 @@
 """Mutation testing of the theory and of the seed transcriptions.
 
-    python -m checks.mutation [--sample N] [--json PATH] [--jobs J] [--isolated]
+    python -m tools.mutation [--sample N] [--json PATH] [--jobs J] [--isolated]
 
 Mutants are small, deliberate errors planted with ``ast`` in ``theory/*.py`` and
-``checks/seed.py``: a changed constant, a flipped sign, an exponent off by one, a
+``checks/claims/seed.py``: a changed constant, a flipped sign, an exponent off by one, a
 dropped term, swapped call arguments, ``*`` <-> ``/``. Each mutant is written into
 its own copy of the source tree (the working tree is never touched) and the kill
 suite runs there: the fast tests of theory and claims (pytest ``-x``, Hypothesis
@@ -43,11 +43,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 #: what a copy of the tree holds (the kill suite needs nothing else)
-COPY = ("theory", "sim", "checks", "tests", "docs", "pyproject.toml", "conftest.py")
+COPY = ("theory", "sim", "checks", "tools", "tests", "docs", "pyproject.toml", "conftest.py")
+#: the installed package's folders: in a copy, gentoys/<name> links to <name>, so ``gentoys.theory`` is the copy's
+PACKAGES = ("theory", "sim", "checks")
 #: the files whose mutants are enumerated
-TARGET_GLOBS = ("theory/*.py", "checks/seed.py")
+TARGET_GLOBS = ("theory/*.py", "theory/core/*.py", "checks/claims/seed.py")
 #: domain and validation code: never mutated (whole files)
-SKIP_FILES = {"theory/domain.py"}
+SKIP_FILES = {"theory/core/domain.py"}
 #: functions that only validate, format or dispatch: never mutated
 SKIP_FUNCTIONS = re.compile(r"^(validate.*|_ordered|__repr__|__str__|__dir__|__getattr__|_fmt|load_all|label|latex)$")
 #: calls that build domains, parameters, derivation records or validate: their arguments are not mutated
@@ -267,7 +269,7 @@ def _read_steps(root: Path) -> dict[str, set[str]]:
     for path in sorted([*root.glob("checks/**/*.py"), *root.glob("tests/*.py")]):
         text = path.read_text()
         aliases = {}
-        for m in re.finditer(r"from theory import (\w+)(?: as (\w+))?", text):
+        for m in re.finditer(r"from gentoys.theory import (\w+)(?: as (\w+))?", text):
             aliases[m.group(2) or m.group(1)] = m.group(1)
         for m in re.finditer(r"\b(\w+)\.(\w+)\.steps\b", text):
             if m.group(1) in aliases:
@@ -345,6 +347,11 @@ def copy_tree(src: Path, dst: Path) -> Path:
             shutil.copytree(p, dst / name, ignore=_IGNORE)
         elif p.exists():
             shutil.copy2(p, dst / name)
+    (dst / "gentoys").mkdir(exist_ok=True)
+    for name in PACKAGES:
+        link = dst / "gentoys" / name
+        if not link.exists():
+            link.symlink_to(Path("..", name), target_is_directory=True)
     return dst
 
 
@@ -354,7 +361,8 @@ def copy_tree(src: Path, dst: Path) -> Path:
 
 def _module_name(rel: str) -> str:
     parts = rel[:-3].split("/")
-    return ".".join(parts[:-1]) if parts[-1] == "__init__" else ".".join(parts)
+    parts = parts[:-1] if parts[-1] == "__init__" else parts
+    return ".".join(["gentoys", *parts] if parts[0] in PACKAGES else parts)
 
 
 def import_graph(root: Path) -> dict[str, set[str]]:
@@ -398,7 +406,7 @@ def dependents(graph: dict[str, set[str]], module: str) -> set[str]:
 # --------------------------------------------------------------------------------------------------
 
 def _tiny_context():
-    from checks.profile import Context, tiny
+    from gentoys.checks.framework.profile import Context, tiny
 
     return Context(tiny())
 
@@ -438,7 +446,7 @@ def _stage_verify(claims: list[str], baseline: dict | None, record: dict, report
     refuted must still say how the seed is wrong, and a different wrong seed changes that statement."""
     import torch
 
-    from checks.runner import CheckCrashed, run_claims
+    from gentoys.checks.framework.runner import CheckCrashed, run_claims
 
     torch.set_num_threads(1)
     ctx = _tiny_context()
@@ -470,7 +478,7 @@ def _provenance(copy: Path, original: Path) -> dict[str, str]:
     """Where each loaded project module came from; any from the original tree is an error."""
     out = {}
     for name, mod in list(sys.modules.items()):
-        if name.split(".")[0] in ("theory", "checks", "sim") and getattr(mod, "__file__", None):
+        if name.split(".")[0] in ("gentoys", "tools") and getattr(mod, "__file__", None):
             out[name] = mod.__file__
     return out
 
@@ -515,7 +523,7 @@ def run_suite(task: dict) -> dict:
             killed = _stage_tests(copy, task["tests"])
         elif stage == "verify" and task.get("claims"):
             killed = _stage_verify(task["claims"], task.get("baseline"), record,
-                                   report=task.get("mutated_module") == "checks.seed")
+                                   report=task.get("mutated_module") == "gentoys.checks.claims.seed")
         if killed:
             break
     prov = _provenance(copy, Path(task["original"]))
@@ -548,15 +556,21 @@ def _single_thread_env(env: dict) -> dict:
 def _preload(base: Path) -> list[str]:
     import importlib
 
-    import mpmath, numpy, scipy.optimize, sklearn.linear_model, sympy, torch  # noqa: E401,F401
-    import hypothesis, pytest  # noqa: E401,F401
+    import hypothesis  # noqa: E401,F401
+    import mpmath  # noqa: E401,F401
+    import numpy
+    import pytest
+    import scipy.optimize
+    import sklearn.linear_model
+    import sympy
+    import torch
 
     torch.set_num_threads(1)
     loaded = []
-    for path in sorted((base / "theory").glob("*.py")):
-        if path.name != "__init__.py":
-            importlib.import_module(f"theory.{path.stem}")
-            loaded.append(f"theory.{path.stem}")
+    for path in sorted([*(base / "theory").glob("*.py"), *(base / "theory" / "core").glob("*.py")]):
+        name = _module_name(path.relative_to(base).as_posix())
+        importlib.import_module(name)
+        loaded.append(name)
     return loaded
 
 
@@ -569,23 +583,24 @@ def _enter_copy(copy: Path, base: Path, purge: set[str]) -> None:
     os.environ["PYTHONPATH"] = str(copy)
     for name in list(sys.modules):
         top = name.split(".")[0]
-        if top in ("checks", "sim", "tests", "conftest", "strategies") or name.startswith("test_") or name in purge:
+        if (name.startswith(("gentoys.checks", "gentoys.sim")) or top in ("tools", "tests", "conftest", "strategies")
+                or name.startswith("test_") or name in purge):
             del sys.modules[name]
-    pkg = sys.modules.get("theory")
-    if pkg is not None:
-        pkg.__path__[:] = [str(copy / "theory")]
-        for attr, value in list(vars(pkg).items()):
-            mod = getattr(value, "__module__", None) if not isinstance(value, type(sys)) else value.__name__
-            if attr in getattr(pkg, "_EXPORTS", {}) or (mod and mod in purge):
-                delattr(pkg, attr)
+    for name, pkg in list(sys.modules.items()):  # the theory packages kept: their submodules come from the copy
+        if name.startswith("gentoys.theory") and hasattr(pkg, "__path__"):
+            pkg.__path__[:] = [str(copy.joinpath(*name.split(".")[1:]))]
+            for attr, value in list(vars(pkg).items()):
+                mod = getattr(value, "__module__", None) if not isinstance(value, type(sys)) else value.__name__
+                if attr in getattr(pkg, "_EXPORTS", {}) or (mod and mod in purge):
+                    delattr(pkg, attr)
 
 
 def _run_forked(task: dict, base: Path, graph: dict) -> dict:
     copy = Path(task["copy"])
     mutated = task.get("mutated_module")
     purge = dependents(graph, mutated) if mutated else set()
-    if mutated == "theory":
-        purge = {m for m in sys.modules if m == "theory" or m.startswith("theory.")}
+    if mutated == "gentoys.theory":
+        purge = {m for m in sys.modules if m.startswith("gentoys.theory")}
     result_path = copy / "_result.json"
     pid = os.fork()
     if pid == 0:  # child
@@ -610,7 +625,7 @@ def _run_isolated(task: dict) -> dict:
     copy = Path(task["copy"])
     env = _single_thread_env(os.environ)
     env["PYTHONPATH"] = str(copy)
-    code = f"import json, sys; from checks.mutation import _child_main; _child_main(json.load(open({str(copy / '_task.json')!r})))"
+    code = f"import json, sys; from tools.mutation import _child_main; _child_main(json.load(open({str(copy / '_task.json')!r})))"
     (copy / "_task.json").write_text(json.dumps(task))
     with open(copy / "_suite.log", "w") as log:
         proc = subprocess.Popen([sys.executable, "-c", code], cwd=copy, env=env, stdout=log, stderr=log,
@@ -688,7 +703,7 @@ class Worker:
     def __init__(self, base: Path, isolated: bool = False):
         env = _single_thread_env(os.environ)
         env["PYTHONPATH"] = str(base)
-        args = [sys.executable, "-c", "from checks.mutation import _worker_main; _worker_main()"]
+        args = [sys.executable, "-c", "from tools.mutation import _worker_main; _worker_main()"]
         self.proc = subprocess.Popen(args + (["--isolated"] if isolated else []), cwd=base, env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
         hello = self.proc.stdout.readline()
@@ -743,7 +758,7 @@ def claims_reading(base: Path, rel: str, line: int) -> list[str]:
     """For a mutant of checks/seed.py: the claims whose checks read the seed name assigned at ``line``.
 
     The verification pass runs them first (a seed mutant is caught by the claim that judges it)."""
-    if rel != "checks/seed.py":
+    if rel != "checks/claims/seed.py":
         return []
     names = set()
     for node in ast.parse((base / rel).read_text()).body:
@@ -898,7 +913,7 @@ def score(rows: list[dict]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m checks.mutation", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m tools.mutation", description=__doc__.split("\n\n")[0])
     ap.add_argument("--sample", type=int, default=None, help="a fixed, deterministic sample of N mutants")
     ap.add_argument("--json", type=Path, default=None, help="write the report here")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
@@ -957,7 +972,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _report(rows, session: Session, start: float, partial: bool = False) -> dict:
-    from checks.profile import TINY_SIZES
+    from gentoys.checks.framework.profile import TINY_SIZES
 
     return {"score": score([r for r in rows if r]), "seconds": round(time.monotonic() - start, 1),
             "baseline_seconds": round(session.baseline_seconds or 0, 1), "jobs": session.jobs,

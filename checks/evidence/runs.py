@@ -6,11 +6,10 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from sim import networks
-from sim.linear import LinearRun, LinearSetting, train
-from theory.curves import Hyper, expected_curves
-
-from .profile import Context
+from gentoys.checks.framework.profile import Context
+from gentoys.sim import networks
+from gentoys.sim.linear import LinearRun, LinearSetting, train
+from gentoys.theory.curves import Hyper, expected_curves
 
 METHODS = ("gd", "ridge", "momentum", "momentum_ridge")
 

@@ -10,11 +10,10 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from theory import load_all
-from theory.derivation import REGISTRY
-
-from . import seed
-from .compare import same_expression
+from gentoys.checks.claims import seed
+from gentoys.checks.framework.compare import same_expression
+from gentoys.theory import load_all
+from gentoys.theory.core.derivation import REGISTRY
 
 ORDER = ("marchenko_pastur", "gf_unregularized", "gf_ridge", "iterates", "tuning_gd", "tuning_momentum",
          "mp_limits", "ridge_correction", "prox_l1", "wd_scalar", "wd_nuclear", "two_pair", "two_layer_flat",
@@ -30,8 +29,8 @@ class SeedPair:
 
 
 def _pairs():
-    from theory import factorization as fz
-    from theory.symbols import S0, T, h, lam, lam_max, lam_min, norm_delta0, q, t, w
+    from gentoys.theory import factorization as fz
+    from gentoys.theory.core.symbols import S0, T, h, lam, lam_max, lam_min, norm_delta0, q, t, w
 
     rq, rh, rl = (q, 0.05, 0.95), (h, 0.0, 3.0), (lam, 0.01, 2.0)
     edges = ((lam_min, 0.05, 1.0), (lam_max, 1.5, 6.0), rl)
@@ -83,11 +82,11 @@ def _derived(path: str) -> sp.Expr:
 
     module, attr = path.split(":")
     if attr.endswith("_edges"):  # a generic (mu, L) expression at the spectrum's edges
-        from theory.symbols import lam_max, lam_min
-        from theory.tuning import L, mu
+        from gentoys.theory.core.symbols import lam_max, lam_min
+        from gentoys.theory.tuning import L, mu
 
-        return getattr(importlib.import_module(f"theory.{module}"), attr[: -len("_edges")]).subs({mu: lam_min, L: lam_max})
-    value = getattr(importlib.import_module(f"theory.{module}"), attr)
+        return getattr(importlib.import_module(f"gentoys.theory.{module}"), attr[: -len("_edges")]).subs({mu: lam_min, L: lam_max})
+    value = getattr(importlib.import_module(f"gentoys.theory.{module}"), attr)
     return getattr(value, "expr", value)
 
 
@@ -99,7 +98,7 @@ def _probe_points(ranges, n: int = 5):
 
 
 def _latex(expr: sp.Basic) -> str:
-    from theory.symbols import LATEX_NAMES
+    from gentoys.theory.core.symbols import LATEX_NAMES
 
     return sp.latex(expr, symbol_names=LATEX_NAMES)
 
