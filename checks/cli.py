@@ -43,7 +43,7 @@ def verify(profile: str, device: str, seed: int, json_path: str | None, strict: 
     if json_path:
         write_atomic(json_path, dumps(ctx, results))
         console.print(f"report written to {json_path}")
-    if not all(r.outcome.agreement for r in results):
+    if any(r.outcome.agreement is False for r in results):
         sys.exit(1)
     if strict and any(r.outcome.verdict == "refuted" for r in results):
         sys.exit(1)

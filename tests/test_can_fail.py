@@ -46,12 +46,12 @@ def _fresh_spectra_cache():
 
 
 def _stub_simulation(*args, **kwargs):
-    return Evidence("M", "simulation stubbed in test_can_fail", pending=True)
+    return Evidence("M", "simulation stubbed in test_can_fail", agrees=None)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _no_simulations():
-    """The planted errors here are in S and N routes; the (slow) M evidence is stubbed out as pending.
+    """The planted errors here are in S and N routes; the (slow) M evidence is stubbed out (no second route).
 
     Only the functions of checks.claims.simulated that return Evidence are replaced.
     """
@@ -85,7 +85,7 @@ def run(claims, cid, ctx):
 
 def evidence(outcome, kind, contains=""):
     """The single piece of evidence of ``kind`` whose summary contains ``contains``."""
-    found = [e for e in outcome.evidence if e.kind == kind and contains in e.summary and not e.pending]
+    found = [e for e in outcome.evidence if e.kind == kind and contains in e.summary and "stubbed" not in e.summary]
     assert len(found) == 1, [e.summary for e in outcome.evidence]
     return found[0]
 
@@ -103,7 +103,8 @@ def baseline(claims, ctx):
 def test_baseline(baseline):
     """Control: unpatched, every route agrees and the verdicts are the known ones."""
     for cid, o in baseline.items():  # the S and N routes planted below (M, when present, is not patched here)
-        assert all(e.agrees for e in o.evidence if e.kind != "M"), cid
+        assert all(e.agrees is not False for e in o.evidence if e.kind != "M"), cid
+        assert o.agreement is not False, cid
     expected_refuted = {"ridge_correction_below_3pct", "gf_ridge_solution"}
     for cid, o in baseline.items():
         assert o.verdict == ("refuted" if cid in expected_refuted else "confirmed"), cid
@@ -139,7 +140,7 @@ def test_wrong_seed_changes_verdict_not_agreement(monkeypatch, claims, ctx):
     """An error in the seed is a finding about the seed: our own routes still agree."""
     monkeypatch.setattr(seed, "mp_lambda_R", (1 - q) ** 2 / (2 * q ** sp.Rational(3, 2)))
     o = run(claims, "mp_lambda_R", ctx)
-    assert o.verdict == "refuted" and o.agreement
+    assert o.verdict == "refuted" and o.agreement is not False
     assert "lambda_R =" in o.correction
 
 
@@ -154,7 +155,7 @@ def test_correct_but_rewritten_seed_formula_stays_confirmed(monkeypatch, claims,
     """The same function written differently is still confirmed: the comparison is not textual."""
     monkeypatch.setattr(seed, attr, rewritten)
     o = run(claims, cid, ctx)
-    assert o.verdict == "confirmed" and o.agreement
+    assert o.verdict == "confirmed" and o.agreement is not False
 
 
 def test_fixed_seed_formula_confirms_refuted_claim(monkeypatch, claims, ctx, baseline):
@@ -179,7 +180,7 @@ def test_quadrature_catches_one_percent_error_in_ridge_plateau(monkeypatch, clai
     monkeypatch.setattr(linear_claims.gf, "ridge_plateau", _scaled(linear_claims.gf.ridge_plateau, sp.Rational(101, 100)))
     o = run(claims, "eq2_ridge_plateau", ctx)
     assert not evidence(o, "N", "quadrature").agrees
-    assert not o.agreement
+    assert o.agreement is False
     assert o.verdict == "confirmed"  # the seed's Eq. 2 is compared with the per-mode derivation, untouched
 
 
@@ -190,7 +191,7 @@ def test_quadrature_catches_error_in_correction_at_lambda_R(monkeypatch, claims,
                         _scaled(tuning_claims.correction_at_lambda_R, sp.Rational(1001, 1000)))
     o = run(claims, "ridge_correction_below_3pct", ctx)
     assert not evidence(o, "N", "quadrature").agrees
-    assert not o.agreement
+    assert o.agreement is False
 
 
 def test_quadrature_catches_wrong_small_lambda_coefficient(monkeypatch, claims, ctx):
@@ -199,7 +200,7 @@ def test_quadrature_catches_wrong_small_lambda_coefficient(monkeypatch, claims, 
                         linear_claims.gf.small_lambda_coefficient * sp.Rational(101, 100))
     o = run(claims, "eq3_ridge_small_lambda", ctx)
     assert not evidence(o, "N", "quadrature").agrees
-    assert not o.agreement
+    assert o.agreement is False
 
 
 # --- N: sampled spectra against the Marchenko-Pastur limit ---------------------------
@@ -211,7 +212,7 @@ def test_sampled_spectra_catch_shifted_mp_edges(monkeypatch, claims, ctx, baseli
     monkeypatch.setattr(linear_claims.mpl, "mp_edges", lambda qv: tuple(1.25 * e for e in right(qv)))
     o = run(claims, "mp_edges", ctx)
     assert not evidence(o, "N", "extreme").agrees
-    assert not o.agreement
+    assert o.agreement is False
     assert o.verdict == "confirmed"  # the seed's edges still match the derived expressions
 
 
@@ -229,7 +230,7 @@ def test_sampled_spectra_catch_wrong_normalization(monkeypatch, claims, ctx):
     numerics.sampled_spectra.cache_clear()
     o = run(claims, "mp_edges", ctx)
     assert not evidence(o, "N", "extreme").agrees
-    assert not o.agreement
+    assert o.agreement is False
 
 
 def test_sampled_spectra_catch_wrong_mp_lambda_R(monkeypatch, claims, ctx, baseline):
@@ -240,7 +241,7 @@ def test_sampled_spectra_catch_wrong_mp_lambda_R(monkeypatch, claims, ctx, basel
     o = run(claims, "mp_lambda_R", ctx)
     n = evidence(o, "N")
     assert not n.agrees
-    assert not o.agreement
+    assert o.agreement is False
     assert n.numbers["q=0.7"]["z"] > n.numbers["q=0.7"]["n_se"]
 
 
@@ -249,7 +250,7 @@ def test_sampled_spectra_catch_wrong_mp_eta(monkeypatch, claims, ctx):
     monkeypatch.setattr(tuning_claims.mpl, "eta_gd", _scaled(tuning_claims.mpl.eta_gd, sp.Rational(120, 100)))
     o = run(claims, "mp_eta", ctx)
     assert not evidence(o, "N", "eta_0 from").agrees
-    assert not o.agreement
+    assert o.agreement is False
 
 
 # --- N: direct optimization against a derived optimum ---------------------------------
@@ -262,7 +263,7 @@ def test_optimizer_catches_wrong_step_size(monkeypatch, claims, ctx, baseline):
     monkeypatch.setattr(tuning_claims.tn, "eta_gd", wrong)
     o = run(claims, "distill_eta", ctx)
     assert not evidence(o, "N").agrees
-    assert not o.agreement
+    assert o.agreement is False
 
 
 def test_heavy_ball_optimizer_catches_wrong_beta(monkeypatch, claims, ctx, baseline):
@@ -277,7 +278,7 @@ def test_heavy_ball_optimizer_catches_wrong_beta(monkeypatch, claims, ctx, basel
     monkeypatch.setattr(tuning_claims, "best_heavy_ball", wrong)
     o = run(claims, "momentum_beta_q", ctx)
     assert not evidence(o, "N").agrees
-    assert not o.agreement
+    assert o.agreement is False
 
 
 # --- verdicts decided by derived numbers, not hard-coded -----------------------------
@@ -287,7 +288,7 @@ def test_ridge_correction_bound_decides_verdict(monkeypatch, claims, ctx, baseli
     assert baseline["ridge_correction_below_3pct"].verdict == "refuted"
     monkeypatch.setattr(seed, "ridge_correction_bound", sp.Rational(31, 1000))
     o = run(claims, "ridge_correction_below_3pct", ctx)
-    assert o.verdict == "confirmed" and o.agreement
+    assert o.verdict == "confirmed" and o.agreement is not False
     assert o.correction == ""
 
 
@@ -310,7 +311,7 @@ def test_wrong_soft_threshold_breaks_fixed_point(monkeypatch, claims, ctx, basel
     _half_threshold(monkeypatch)
     o = run(claims, "prox_fixed_point", ctx)
     assert o.verdict == "refuted"
-    assert not o.agreement
+    assert o.agreement is False
     assert max(evidence(o, "N").numbers["residual_per_eta"].values()) > 1e-3
 
 
@@ -320,7 +321,7 @@ def test_wrong_soft_threshold_fails_direct_minimization(monkeypatch, claims, ctx
     _half_threshold(monkeypatch)
     o = run(claims, "soft_threshold_is_prox", ctx)
     assert not evidence(o, "N").agrees
-    assert not o.agreement
+    assert o.agreement is False
 
 
 # --- a crash is a crash -----------------------------------------------------------------

@@ -34,10 +34,10 @@ def synthetic():
              "np_int": np.int64(7), "np_bool": np.bool_(True), "torch": torch.tensor(2.5, dtype=torch.float64),
              "sympy": sp.sqrt(2) / 2, "sympy_int": sp.Integer(3), 1.5: "float key", "nested": [{"x": (math.nan, 1)}]}
     return [
-        Result(_claim("ok_claim"), Outcome("confirmed", [Evidence("S", "s", {"equal": True})], key="k"), 0.1),
+        Result(_claim("ok_claim"), Outcome("confirmed", [Evidence("S", "s", {"equal": True}, agrees=True)], key="k"), 0.1),
         Result(_claim("bad_claim"), Outcome("refuted", [Evidence("N", "n", weird, agrees=False)], key="k2",
                                             correction="the right statement"), 0.2),
-        Result(_claim("unsure_claim"), Outcome("inconclusive", [Evidence("M", "m", pending=True)], key="k3",
+        Result(_claim("unsure_claim"), Outcome("inconclusive", [Evidence("M", "m", agrees=None)], key="k3",
                                                why="simulation pending"), 0.0),
     ]
 
@@ -60,7 +60,7 @@ def test_refuted_carries_correction_inconclusive_carries_why(synthetic):
     ok, bad, unsure = json.loads(dumps(TINY, synthetic))["claims"]
     assert bad["verdict"] == "refuted" and bad["correction"] == "the right statement"
     assert bad["agreement"] is False
-    assert unsure["why"] == "simulation pending" and unsure["evidence"][0]["pending"] is True
+    assert unsure["why"] == "simulation pending" and unsure["evidence"][0]["agrees"] is None and unsure["agreement"] is None
     assert "correction" not in ok and "why" not in ok
 
 
@@ -101,7 +101,7 @@ def test_dumps_of_real_results():
 @pytest.mark.parametrize("array", [np.array([1.0, math.nan]), torch.tensor([1.0, 2.0])], ids=["numpy", "torch"])
 def test_arrays_in_evidence_serialize(array):
     """An array among the evidence numbers is written as a list (NaN as a string), not a crash."""
-    result = Result(_claim("arr"), Outcome("confirmed", [Evidence("N", "n", {"values": array})], key="k"), 0.0)
+    result = Result(_claim("arr"), Outcome("confirmed", [Evidence("N", "n", {"values": array}, agrees=True)], key="k"), 0.0)
     numbers = json.loads(dumps(TINY, [result]))["claims"][0]["evidence"][0]["numbers"]
     expected = [str(v) if math.isnan(v) else v for v in array.tolist()]
     assert numbers["values"] == expected

@@ -93,23 +93,24 @@ full_over_uv = DP.step(r"Full loss over $u^2v^2$: the bracket plus", sp.simplify
 Lambda = DP.step(r"so the effective L1 strength on $(x,y)$ is $\Lambda=$", sp.simplify(full_over_uv / (x + y)))
 
 th1, th2, ph1, ph2 = sp.symbols("theta_1 theta_2 phi_1 phi_2", real=True)
-_angles = {a1: sp.cos(th1), b1: sp.cos(ph1), a2: sp.cos(th2), b2: sp.cos(ph2), c12: sp.cos(ph1 - ph2),
+angles_2d_substitution = {a1: sp.cos(th1), b1: sp.cos(ph1), a2: sp.cos(th2), b2: sp.cos(ph2), c12: sp.cos(ph1 - ph2),
            d12: sp.cos(th1 - th2)}
 angles_2d = DP.step(
     r"In $D=2$ (signed angles from $\hat v$, $\hat u$), $\hat u_1\cdot\hat u_2=\cos(\phi_1-\phi_2)$, "
     r"$\hat v_1\cdot\hat v_2=\cos(\theta_1-\theta_2)$; full normalized loss:",
-    bracket.subs(_angles) + Lambda * (x + y),
+    bracket.subs(angles_2d_substitution) + Lambda * (x + y),
 )
 aligned_bracket = sp.factor(sp.expand(angles_2d.subs({th1: 0, th2: 0, ph1: 0, ph2: 0}) - Lambda * (x + y)))
 aligned = DP.step("At all angles zero:", sp.factor(sp.expand(angles_2d.subs({th1: 0, th2: 0, ph1: 0, ph2: 0}) - Lambda * (x + y)))
                   + Lambda * (x + y))
 _z = sp.Symbol("z", positive=True)  # x + y once aligned
 _aligned_z = ((_z - 1) ** 2 + Lambda * _z)
-_z_star = sp.solve(sp.diff(_aligned_z, _z), _z)[0]
+#: the aligned optimum of z = x + y
+aligned_sum_optimum = sp.solve(sp.diff(_aligned_z, _z), _z)[0]
 pair_min_value = DP.step(
     r"Aligned, the loss depends on $z=x+y$ only; its minimum (for $\Lambda<2$) at $z=1-\Lambda/2$, in units of "
     r"the unnormalized loss ($\times u^2v^2$):",
-    sp.expand(sp.simplify(_aligned_z.subs(_z, _z_star) * u**2 * v**2)),
+    sp.expand(sp.simplify(_aligned_z.subs(_z, aligned_sum_optimum) * u**2 * v**2)),
 )
 DP.step(
     r"Zero angles minimize the $D=2$ loss over the angles exactly when $x+y\le1$: the aligned product's "

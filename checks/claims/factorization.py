@@ -36,9 +36,8 @@ def wd_factor_rank1(ctx: Context) -> Outcome:
         worst = max(worst, abs(res.fun - lv * abs(rv)) / (lv * abs(rv)))
     evn = Evidence("N", "bounded Brent over log k at 50 random (r, lambda), r of either sign: minimum vs lambda |r|",
                    {"max_rel_error": worst}, agrees=worst < 1e-8)
-    return Outcome("confirmed" if ok else "refuted", [ev, evn], key="lambda |r_i| per term",
-                   correction="" if ok else f"minimum {fz.scalar_min}",
-                   readings=[Reading("per rank-one term of a given decomposition", "confirmed" if ok else "refuted",
+    return judged(ok, [ev, evn], "lambda |r_i| per term", f"minimum {fz.scalar_min}",
+                  readings=[Reading("per rank-one term of a given decomposition", "confirmed" if ok else "refuted",
                                      "lambda |r_i|, with |r_i| for negative products"),
                              Reading("as the weight decay of M itself", "refuted",
                                      "sum |r_i| depends on the decomposition; its minimum over all of them is the "
@@ -92,7 +91,8 @@ def wd_factor_nuclear(ctx: Context) -> Outcome:
     ev = Evidence("S", "||A B^T||_* <= ||A||_F ||B||_F <= (||A||^2 + ||B||^2)/2, with equality for the balanced "
                   "SVD factors A = U sqrt(S), B = V sqrt(S) (needs d_k >= rank M); hence 1/2||A B^T - Y||^2 + "
                   "(lambda/2)(||A||^2 + ||B||^2) has the minimum of 1/2||Z - Y||^2 + lambda ||Z||_*, whose minimizer "
-                  "soft-thresholds the singular values of Y at lambda (keeping the d_k largest when d_k < rank)")
+                  "soft-thresholds the singular values of Y at lambda (keeping the d_k largest when d_k < rank)",
+                  agrees=None)
     nuc, ok1 = _nuclear_numbers(ctx)
     shr, ok2 = _shrinkage_numbers(ctx)
     evn = [Evidence("N", "8 x 8 rank-3 M with d_k = 5: balanced factors vs 200 random factorizations and BFGS over "
@@ -101,7 +101,10 @@ def wd_factor_nuclear(ctx: Context) -> Outcome:
                     "vs the soft-thresholded target", shr, agrees=ok2)]
     ok = ok1 and ok2
     return judged(ok, [ev, *evn, simulated.factor_shrinkage(ctx)],
-                  key=f"||M||_* = {nuc['nuclear_norm']:.4g} = balanced cost; SVT gap {shr['max_abs_gap']:.1e}")
+                  key=f"||M||_* = {nuc['nuclear_norm']:.4g} = balanced cost; SVT gap {shr['max_abs_gap']:.1e}",
+                  correction=lambda: f"balanced cost {nuc['balanced_svd_factors']:.6g} vs ||M||_* "
+                  f"{nuc['nuclear_norm']:.6g}, best factorization {nuc['bfgs_over_factorizations']:.6g}; learned "
+                  f"singular values {shr['learned']} vs soft-thresholded {shr['soft_thresholded']}")
 
 
 @claim("pair_loss_expansion", "E", "S", SeedStatement(
@@ -109,9 +112,9 @@ def wd_factor_nuclear(ctx: Context) -> Outcome:
 def pair_loss_expansion(ctx: Context) -> Outcome:
     residuals = {f"D={d}": sp.sstr(fz.frobenius_expansion_residual(d)) for d in (2, 3, 4)}
     ok = all(r == "0" for r in residuals.values())
-    return Outcome("confirmed" if ok else "refuted",
-                   [Evidence("S", "Frobenius norm minus the six terms, symbolic vectors", residuals)],
-                   key="residual 0 in D = 2, 3, 4" if ok else "nonzero residual", correction="" if ok else "see evidence")
+    return judged(ok, [Evidence("S", "Frobenius norm minus the six terms, symbolic vectors", residuals, agrees=None)],
+                  "residual 0 in D = 2, 3, 4" if ok else "nonzero residual",
+                  lambda: f"the Frobenius norm differs from the six printed terms by {residuals}")
 
 
 @claim("pair_loss_normalized", "E", "S", SeedStatement(
@@ -120,8 +123,7 @@ def pair_loss_expansion(ctx: Context) -> Outcome:
 def pair_loss_normalized(ctx: Context) -> Outcome:
     ev, ok = symbolic("the loss over u^2 v^2 after the substitution", seed.pair_bracket, fz.bracket,
                       _pts(ctx, fz.x, fz.y, fz.a1, fz.b1, fz.a2, fz.b2, fz.c12, fz.d12))
-    return Outcome("confirmed" if ok else "refuted", [ev], key="matches" if ok else "differs",
-                   correction="" if ok else f"bracket = {fz.bracket}")
+    return judged(ok, [ev], "matches" if ok else "differs", f"bracket = {fz.bracket}")
 
 
 @claim("pair_wd_expression", "E", "S", SeedStatement(
@@ -132,10 +134,9 @@ def pair_wd_expression(ctx: Context) -> Outcome:
                       _pts(ctx, fz.lam, fz.r1, fz.r2, fz.x, fz.y, fz.u, fz.v))
     ratio = sp.simplify(seed.pair_wd / fz.wd_expr)
     ev.numbers["seed_over_derived"] = sp.sstr(ratio)
-    return Outcome("confirmed" if ok else "refuted", [ev], key=f"seed / derived = {ratio}",
-                   correction="" if ok else "L_WD = (lambda/2)(r1^2 + r2^2 + x^2 u^2 v^2/r1^2 + y^2 u^2 v^2/r2^2): the "
-                   "factor 1/2 of the penalty is dropped. The next step's minimum lambda u v (x + y) is right for the correct "
-                   "form, so the conclusion survives")
+    return judged(ok, [ev], f"seed / derived = {ratio}",
+                  lambda: f"L_WD = {sp.sstr(fz.wd_expr)}: the seed's expression is {sp.sstr(ratio)} times it. The next "
+                  f"step's minimum {sp.sstr(fz.wd_min)} follows from this form, so the conclusion survives")
 
 
 @claim("pair_wd_minimum", "E", "S N", SeedStatement(
@@ -154,9 +155,8 @@ def pair_wd_minimum(ctx: Context) -> Outcome:
     evn = Evidence("N", "Nelder-Mead over (log r1, log r2) at one point", {"direct": direct, "derived": expect},
                    agrees=abs(direct - expect) < 1e-8)
     ok = ok1 and ok2
-    return Outcome("confirmed" if ok else "refuted", [ev1, ev2, evn], key="r1^2 = uvx; lambda u v (x + y)",
-                   correction="" if ok else "see evidence",
-                   readings=[Reading("as the minimum of the correct penalty", "confirmed" if ok else "refuted",
+    return judged(ok, [ev1, ev2, evn], "r1^2 = uvx; lambda u v (x + y)",
+                  readings=[Reading("as the minimum of the correct penalty", "confirmed" if ok else "refuted",
                                      "it follows from (lambda/2)(...)"),
                              Reading("as the minimum of the seed's displayed L_WD", "refuted",
                                      f"that expression's minimum is {from_seed_form}")])
@@ -168,9 +168,10 @@ def pair_wd_minimum(ctx: Context) -> Outcome:
 def pair_lambda_normalization(ctx: Context) -> Outcome:
     ev, ok = symbolic("L_WD over u^2 v^2, per unit (x + y)", seed.pair_Lambda, fz.Lambda,
                       _pts(ctx, fz.lam, fz.u, fz.v))
-    return Outcome("confirmed" if ok else "refuted", [ev], key=f"Lambda = {sp.sstr(fz.Lambda)}",
-                   correction="" if ok else "dividing the loss by u^2 v^2 gives Lambda = lambda/(u v), not lambda u v "
-                   "(the two agree only when u v = 1); the conclusion, an L1 penalty on (x, y), survives with that strength")
+    return judged(ok, [ev], f"Lambda = {sp.sstr(fz.Lambda)}",
+                  lambda: f"dividing the loss by u^2 v^2 gives Lambda = {sp.sstr(fz.Lambda)}, not "
+                  f"{sp.sstr(seed.pair_Lambda)} (the two agree only where {sp.sstr(sp.Eq(fz.Lambda, seed.pair_Lambda))}); "
+                  "the conclusion, an L1 penalty on (x, y), survives with that strength")
 
 
 def _random_3d_pair_products(rng, phi1: float, phi2: float, n: int = 200) -> tuple[float, float]:
@@ -199,15 +200,12 @@ def pair_angles_2d(ctx: Context) -> Outcome:
                 Reading("independent of the dimension", "refuted" if spread else "confirmed",
                         f"in D = 3 the pair product u1.u2 still varies over [{lo:.3f}, {hi:.3f}] at fixed angles")]
     holds = ok2d and not spread
-    return Outcome("confirmed" if holds else "refuted", [ev, evn], readings=readings,
-                   key=f"D=2 form {'matches' if ok2d else 'differs'}; D=3: u1.u2 in [{lo:.2f}, {hi:.2f}]",
-                   correction="" if holds else "the formula is right for D = 2 (coplanar vectors); for D >= 3 the loss "
-                   "depends on u1.u2 and v1.v2 beyond the four angles, so it is not dimension-free; the D = 2 "
-                   "expression is the coplanar slice of the general one")
+    return judged(holds, [ev, evn], f"D=2 form {'matches' if ok2d else 'differs'}; D=3: u1.u2 in [{lo:.2f}, {hi:.2f}]",
+                  readings=readings)
 
 
 def _angle_minimum(x: float, y: float, rng) -> float:
-    f = sp.lambdify((fz.th1, fz.th2, fz.ph1, fz.ph2), fz.bracket.subs(fz._angles).subs({fz.x: x, fz.y: y}))
+    f = sp.lambdify((fz.th1, fz.th2, fz.ph1, fz.ph2), fz.bracket.subs(fz.angles_2d_substitution).subs({fz.x: x, fz.y: y}))
     best = np.inf
     for start in rng.uniform(-np.pi, np.pi, size=(12, 4)):
         best = min(best, optimize.minimize(lambda a: f(*a), start, method="BFGS").fun)
@@ -236,11 +234,10 @@ def pair_aligned_minimum(ctx: Context) -> Outcome:
                    "zero angles are minimal exactly at the grid points with x + y <= 1", grid, agrees=rule)
     where = sorted(k for k, v in zero_is_min.items() if v)
     holds = ok_value and all(zero_is_min.values())
-    return Outcome("confirmed" if holds else "refuted",
-                   [ev, evn, simulated.two_pair_training(ctx)],
-                   key=f"zero angles minimal at {len(where)}/{len(zero_is_min)} grid points; missing {ev.numbers['missing_term']}",
-                   correction="" if holds else "at zero angles the loss is (x + y - 1)^2 + Lambda (x + y): the seed "
-                   f"misses the term {ev.numbers['missing_term']}; and zero angles minimize over the angles only "
-                   "where x + y <= 1 "
-                   f"(grid points: {where}). The section's conclusion survives: the optimum has x + y = 1 - Lambda/2 "
-                   "<= 1, aligned, with an L1 penalty on (x, y) of strength Lambda = lambda/(u v)")
+    return judged(holds, [ev, evn, simulated.two_pair_training(ctx)],
+                  f"zero angles minimal at {len(where)}/{len(zero_is_min)} grid points; missing {ev.numbers['missing_term']}",
+                  lambda: f"at zero angles the loss is {sp.sstr(sp.factor(at_zero))} + Lambda (x + y): the seed "
+                  f"misses the term {ev.numbers['missing_term']}; and zero angles minimize over the angles only "
+                  f"at the grid points {where} (x + y <= 1 {'at every one' if rule else 'not at every one'}). The "
+                  f"section's conclusion survives: the aligned optimum has x + y = {sp.sstr(fz.aligned_sum_optimum)}, "
+                  f"with an L1 penalty on (x, y) of strength Lambda = {sp.sstr(fz.Lambda)}")

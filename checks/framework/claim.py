@@ -9,12 +9,16 @@ Two questions per claim are kept apart:
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Literal
 
 Verdict = Literal["confirmed", "refuted", "inconclusive"]
 Kind = Literal["S", "N", "M"]
 VERDICTS = ("confirmed", "refuted", "inconclusive")
+KINDS = ("S", "N", "M")
+#: a correction or reason that points elsewhere instead of stating what holds
+PLACEHOLDER = re.compile(r"\bsee (the )?(evidence|readings|numbers)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -28,13 +32,30 @@ class SeedStatement:
 
 @dataclass
 class Evidence:
-    """One route to the answer: symbolic (S), numeric (N) or simulated (M)."""
+    """One route to the answer: symbolic (S), numeric (N) or simulated (M).
+
+    ``agrees`` must be given: True or False when this evidence compares two of our own routes (a derivation
+    against quadrature, a simulation against its prediction, ...), None when it is a measurement or a
+    statement with no second route. None is reported as such and does not count toward agreement.
+    """
 
     kind: Kind
     summary: str
     numbers: dict[str, Any] = field(default_factory=dict)
-    agrees: bool = True  # do our routes agree with each other here?
-    pending: bool = False  # evidence that a later component will supply
+    agrees: bool | None = field(kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"evidence kind={self.kind!r} is not one of {KINDS}")
+        if self.agrees is not None:
+            if not hasattr(self.agrees, "__bool__") or isinstance(self.agrees, str):
+                raise TypeError(f"agrees must be True, False or None, got {self.agrees!r}")
+            self.agrees = bool(self.agrees)
+
+    @property
+    def compares(self) -> bool:
+        """Whether this evidence cross-checks two routes (and so counts toward agreement)."""
+        return self.agrees is not None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,10 +88,20 @@ class Outcome:
             raise ValueError("a refuted claim needs its corrected statement")
         if self.verdict == "inconclusive" and not self.why:
             raise ValueError("an inconclusive verdict needs a reason")
+        for name in ("correction", "why"):
+            if PLACEHOLDER.search(getattr(self, name)):
+                raise ValueError(f"{name}={getattr(self, name)!r} points elsewhere; state what holds, from the "
+                                 "computed values")
 
     @property
-    def agreement(self) -> bool:
-        return all(e.agrees for e in self.evidence)
+    def kinds(self) -> set[str]:
+        return {e.kind for e in self.evidence}
+
+    @property
+    def agreement(self) -> bool | None:
+        """False when any cross-check fails, True when all pass, None when no evidence compares two routes."""
+        checks = [e.agrees for e in self.evidence if e.compares]
+        return all(checks) if checks else None
 
 
 @dataclass(frozen=True)
@@ -78,8 +109,12 @@ class Claim:
     id: str
     group: str
     seed: SeedStatement
-    kinds: str  # the evidence CLAIMS.md asks for, e.g. "S N M"
+    kinds: str  # the evidence the check produces, e.g. "S N M"; the runner holds it to that
     check: Callable[..., Outcome]
+
+    @property
+    def declared_kinds(self) -> set[str]:
+        return set(self.kinds.split())
 
 
 @dataclass

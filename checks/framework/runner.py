@@ -13,6 +13,10 @@ class CheckCrashed(RuntimeError):
     """A claim's check raised: a bug in the toolkit, never a verdict."""
 
 
+class DeclarationMismatch(CheckCrashed):
+    """A check produced other kinds of evidence than its claim declares: the declaration or the check is wrong."""
+
+
 def run_claims(ctx: Context, ids: Iterable[str] | None = None,
                on_result: Callable[[Result], None] | None = None) -> list[Result]:
     claims = load_all()
@@ -28,6 +32,9 @@ def run_claims(ctx: Context, ids: Iterable[str] | None = None,
             outcome = c.check(ctx)
         except Exception as exc:  # report which claim broke, then stop: no half report
             raise CheckCrashed(f"check of claim {cid!r} raised {type(exc).__name__}: {exc}") from exc
+        if outcome.kinds != c.declared_kinds:
+            raise DeclarationMismatch(f"claim {cid!r} declares evidence {' '.join(sorted(c.declared_kinds))} but "
+                                      f"its check produced {' '.join(sorted(outcome.kinds))}")
         result = Result(c, outcome, time.perf_counter() - start)
         results.append(result)
         if on_result:
