@@ -26,6 +26,7 @@ def main() -> None:
 def verify(profile: str, device: str, seed: int, json_path: str | None, strict: bool, only: tuple[str, ...]) -> None:
     """Judge every claim of the seed and print a verdict table."""
     from gentoys.checks.framework.profile import PROFILES, Context
+    from gentoys.checks.claims import load_all
     from gentoys.checks.framework.runner import CheckCrashed, run_claims
     from gentoys.checks.outputs.files import write_atomic
     from gentoys.checks.outputs.report import dumps, print_report
@@ -34,7 +35,7 @@ def verify(profile: str, device: str, seed: int, json_path: str | None, strict: 
     ctx = Context(PROFILES[profile], seed=seed, device=_device(device))
     try:
         with console.status("deriving and checking...") as status:
-            results = run_claims(ctx, only or None,
+            results = run_claims(load_all(), ctx, only or None,
                                  on_result=lambda r: status.update(f"{r.claim.id}: {r.outcome.verdict}"))
     except (CheckCrashed, ValueError) as exc:
         console.print(f"[bold red]error:[/] {exc}")

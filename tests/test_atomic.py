@@ -8,6 +8,8 @@ import io
 import os
 
 import pytest
+
+from gentoys.checks.claims import load_all
 from click.testing import CliRunner
 from strategies import one_torch_thread  # noqa: F401
 
@@ -135,7 +137,7 @@ def tiny_quick(monkeypatch):
 
 
 def _replace_check(monkeypatch, cid, exc):
-    claims = registry.load_all()
+    claims = load_all()
 
     def crash(ctx):
         raise exc

@@ -24,7 +24,7 @@ from gentoys.checks.claims import tuning as tuning_claims
 from gentoys.checks.framework.claim import Evidence
 from gentoys.checks.framework.profile import PROFILES, Context
 from gentoys.checks.framework.profile import tiny as tiny_profile
-from gentoys.checks.framework.registry import load_all
+from gentoys.checks.claims import load_all
 from gentoys.checks.framework.runner import CheckCrashed, run_claims
 from gentoys.sim.spectra import GramSample
 from gentoys.theory.core.domain import POSITIVE, RATIO
@@ -339,7 +339,7 @@ def test_check_that_raises_is_check_crashed(monkeypatch, ctx):
     monkeypatch.setattr(tuning_claims.mpl, "lambda_R", Exploding())
     seen = []
     with pytest.raises(CheckCrashed, match="'mp_lambda_R'") as info:
-        run_claims(ctx, ["soft_threshold_is_prox", "mp_lambda_R", "prox_fixed_point"], on_result=seen.append)
+        run_claims(load_all(), ctx, ["soft_threshold_is_prox", "mp_lambda_R", "prox_fixed_point"], on_result=seen.append)
     assert "ZeroDivisionError" in str(info.value) and "planted" in str(info.value)
     assert isinstance(info.value.__cause__, ZeroDivisionError)
     assert [r.claim.id for r in seen] == ["soft_threshold_is_prox"]  # stopped: no half report
@@ -349,10 +349,10 @@ def test_wrong_domain_value_is_a_crash_not_a_verdict():
     """A formula fed an out-of-domain value raises (ValueError) and surfaces as CheckCrashed."""
     bad = Context(dataclasses.replace(TINY, name="bad", ratios=(1.5,)))
     with pytest.raises(CheckCrashed, match="mp_lambda_R"):
-        run_claims(bad, ["mp_lambda_R"])
+        run_claims(load_all(), bad, ["mp_lambda_R"])
 
 
 def test_unknown_id_is_value_error(ctx):
     """run_claims refuses unknown ids before running anything."""
     with pytest.raises(ValueError, match="no_such_claim"):
-        run_claims(ctx, ["mp_lambda_R", "no_such_claim"])
+        run_claims(load_all(), ctx, ["mp_lambda_R", "no_such_claim"])

@@ -4,7 +4,8 @@ import pytest
 from gentoys.checks.framework.claim import Claim, Evidence, Outcome, Reading, Result, SeedStatement
 from gentoys.checks.framework.judging import judged
 from gentoys.checks.framework.profile import Context, tiny
-from gentoys.checks.framework.registry import CLAIMS, claim, load_all
+from gentoys.checks.claims import load_all
+from gentoys.checks.framework.registry import CLAIMS, claim
 
 # Ids of CLAIMS.md, groups A and B, plus the two proximal claims of group C that exist so far.
 GROUP_A = ("mp_edges", "null_fraction_exact", "gf_unregularized_solution", "gf_unregularized_loss",
@@ -135,17 +136,14 @@ def test_judged_composes_a_correction_from_refuted_readings_or_refuses():
 
 
 def test_runner_fails_a_claim_whose_evidence_kinds_differ_from_its_declaration(monkeypatch):
-    import gentoys.checks.framework.registry as registry
     from gentoys.checks.framework.runner import DeclarationMismatch, run_claims
 
     def check(ctx):
         return Outcome("confirmed", [Evidence("S", "s", agrees=None), Evidence("N", "n", agrees=True)], key="k")
 
-    monkeypatch.setattr(registry, "CLAIMS", {"declared_s_m": Claim("declared_s_m", "A", SeedStatement("p", "w"),
-                                                                    "S M", check)})
-    monkeypatch.setattr(registry, "load_all", lambda: registry.CLAIMS)
+    claims = {"declared_s_m": Claim("declared_s_m", "A", SeedStatement("p", "w"), "S M", check)}
     with pytest.raises(DeclarationMismatch, match="declares evidence M S but its check produced N S"):
-        run_claims(Context(tiny()))
+        run_claims(claims, Context(tiny()))
 
 
 def test_result_to_json_fields():

@@ -3,6 +3,8 @@ import dataclasses
 import json
 
 import pytest
+
+from gentoys.checks.claims import load_all
 import sympy as sp
 import torch
 from click.testing import CliRunner
@@ -54,7 +56,7 @@ def wrong_lambda_R(monkeypatch):
 
 def replace_check(monkeypatch, cid, make):
     """Swap the check of claim ``cid`` for ``make(original_check)``."""
-    claims = registry.load_all()
+    claims = load_all()
     original = claims[cid]
     monkeypatch.setitem(registry.CLAIMS, cid, dataclasses.replace(original, check=make(original.check)))
 

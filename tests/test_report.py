@@ -1,12 +1,15 @@
 """checks.report (the JSON report and the table) and checks.files.write_atomic."""
 import io
 import json
+from pathlib import Path
 import math
 import os
 import stat
 
 import numpy as np
 import pytest
+
+from gentoys.checks.claims import load_all
 import sympy as sp
 import torch
 from rich.console import Console
@@ -87,7 +90,7 @@ def test_report_json_does_not_mutate_results(synthetic):
 
 def test_dumps_of_real_results():
     """Real check results (SymPy strings, nested comparisons) make a valid report."""
-    results = run_claims(TINY, ["gf_ridge_equation", "mp_lambda_R"])
+    results = run_claims(load_all(), TINY, ["gf_ridge_equation", "mp_lambda_R"])
     doc = json.loads(dumps(TINY, results))
     by_id = {c["id"]: c for c in doc["claims"]}
     assert set(by_id) == {"gf_ridge_equation", "mp_lambda_R"}
@@ -200,3 +203,19 @@ def test_write_atomic_interrupted_leaves_no_file(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         write_atomic(target, "data")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_real_report_validates_against_the_published_schema():
+    """docs/report-schema.json describes what `gentoys verify --json` writes (jsonschema validates a real run)."""
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((Path(__file__).resolve().parent.parent / "docs" / "report-schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    doc = json.loads(dumps(TINY, run_claims(load_all(), TINY, ["eq2_ridge_plateau", "gf_ridge_solution",
+                                                                  "mp_lambda_R"])))
+    jsonschema.validate(doc, schema)
+    assert doc["schema_version"] == 2
+    stats = [m for c in doc["claims"] for e in c["evidence"] for m in e["measurements"]]
+    assert stats and all({"value", "se"} <= set(m) for m in stats)
+    broken = dict(doc, claims=[dict(doc["claims"][0], agreement="yes")])
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)

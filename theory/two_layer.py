@@ -23,7 +23,6 @@ from gentoys.theory.core import derivation
 from gentoys.theory.core.domain import NON_NEGATIVE, POSITIVE, RATIO
 from gentoys.theory.core.formula import Formula, Param
 from gentoys.theory.core.symbols import T, beta, h, lam, q
-from gentoys.theory.factorization import kk as _k_f
 from gentoys.theory.factorization import lam as _lam_f
 from gentoys.theory.factorization import r as _r_f
 from gentoys.theory.factorization import scalar_min

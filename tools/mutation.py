@@ -446,6 +446,7 @@ def _stage_verify(claims: list[str], baseline: dict | None, record: dict, report
     refuted must still say how the seed is wrong, and a different wrong seed changes that statement."""
     import torch
 
+    from gentoys.checks.claims import load_all
     from gentoys.checks.framework.runner import CheckCrashed, run_claims
 
     torch.set_num_threads(1)
@@ -453,7 +454,7 @@ def _stage_verify(claims: list[str], baseline: dict | None, record: dict, report
     for cid in claims:
         start = time.perf_counter()
         try:
-            (result,) = run_claims(ctx, [cid])
+            (result,) = run_claims(load_all(), ctx, [cid])
         except CheckCrashed as exc:
             return f"verify {cid}: check crashed ({str(exc)[:200]})"
         got = {"verdict": result.outcome.verdict, "agreement": result.outcome.agreement,

@@ -22,16 +22,9 @@ from gentoys.theory import marchenko_pastur as mpl
 from gentoys.theory.core.symbols import S0, T, h, lam, norm_delta0, norm_S0, norm_T, q, t
 from gentoys.theory.mp_limits import lambda_R
 from gentoys.theory.ridge import ridge_correction, ridge_correction_sup
+from gentoys.theory.tracy_widom import tracy_widom_scale
 
 _RATIO = (q, 0.05, 0.95)
-
-
-def _tracy_widom_scale(dim: int, n: int) -> tuple[float, float]:
-    """Johnstone's fluctuation scale of the lower and upper edge of X X^T / n."""
-    a, b = math.sqrt(n), math.sqrt(dim)
-    upper = (a + b) * (1 / a + 1 / b) ** (1 / 3) / n
-    lower = (b - a) * abs(1 / a - 1 / b) ** (1 / 3) / n
-    return lower, upper
 
 
 @claim("mp_edges", "A", "S N", SeedStatement(
@@ -48,7 +41,7 @@ def mp_edges(ctx: Context) -> Outcome:
     for qv in ctx.profile.ratios:
         gram, ev = sampled_spectra(ctx, qv)
         lo, hi = mpl.mp_edges(qv)
-        s_lo, s_hi = _tracy_widom_scale(gram.dim, gram.n_samples)
+        s_lo, s_hi = tracy_widom_scale(gram.dim, gram.n_samples)
         c_lo = within_errors(ev[:, 0], lo, allowance=3 * s_lo)
         c_hi = within_errors(ev[:, -1], hi, allowance=3 * s_hi)
         mass = float(mp_average(qv, lambda v: 1 if v > 0 else 0))
@@ -198,7 +191,7 @@ def gf_ridge_solution(ctx: Context) -> Outcome:
     only_exponent = same_expression(exponent_fixed, gf.ridge_solution, pts).equal
     ev.numbers["only_the_exponent_is_wrong"] = only_exponent
     if only_exponent:
-        key = f"exponent should be {sp.sstr(-(h + lam) * t)}"
+        key = f"exponent should be -({sp.sstr(h + lam)}) t"
         correction = (f"S_i(t) = {sp.sstr(exponent_fixed)}: the printed exponent does not solve the flow; it leaves "
                       f"the residual {sp.sstr(residual)}")
     else:

@@ -1,9 +1,7 @@
 """Group D: a sparse teacher, and lasso against GD and ridge (simulation)."""
 from __future__ import annotations
 
-import numpy as np
-
-from gentoys.checks.evidence.runs import LASSO_LAMBDAS, final
+from gentoys.checks.evidence.runs import LASSO_LAMBDAS, describe, final
 from gentoys.checks.evidence.runs import sparse_teacher_runs as _runs
 from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedStatement
 from gentoys.checks.framework.compare import StatComparison, within_errors
@@ -13,15 +11,6 @@ from gentoys.checks.framework.registry import claim
 
 #: a win needs the paired mean difference below zero by this many standard errors
 WIN_N_SE = 4.0
-
-
-def _final(run, method: str) -> np.ndarray:
-    return final(run, method)
-
-
-def _size(ctx: Context) -> str:
-    p = ctx.profile
-    return f"{p.sparse_sets} data sets, D={p.sim_dim}, q=0.7, d=0.4 D, {p.sparse_epochs} epochs"
 
 
 @claim("direction_invariance", "D", "S M", SeedStatement(
@@ -40,10 +29,10 @@ def direction_invariance(ctx: Context) -> Outcome:
     targets = {"gd": 0.5 * frac * float(((r.init - s.teacher) ** 2).sum() - ((r.init - r.teacher) ** 2).sum()),
                "ridge": 0.0}
     for m in ("gd", "ridge"):
-        cmp = within_errors(_final(s, m) - _final(r, m), targets[m])
+        cmp = within_errors(final(s, m) - final(r, m), targets[m])
         numbers[m] = cmp.as_dict()
         agree &= cmp.ok
-    evm = Evidence("M", f"final l_gen, sparse minus random teacher, paired over designs ({_size(ctx)}), vs the "
+    evm = Evidence("M", f"final l_gen, sparse minus random teacher, paired over designs ({describe(s)}), vs the "
                    "difference the invariance predicts (from S0.T alone for GD, zero for ridge)", numbers,
                    agrees=agree)
     return judged(agree, [ev_s, evm], f"GD diff {numbers['gd']['mean']:.2g} +- {numbers['gd']['se']:.1g}",
@@ -57,9 +46,9 @@ def _compare(ctx: Context, teacher: str, better: str, worse: str) -> dict[str, t
     out = {}
     for lam in LASSO_LAMBDAS:
         run = _runs(ctx, lam)[teacher]
-        diff = _final(run, better) - _final(run, worse)
+        diff = final(run, better) - final(run, worse)
         out[f"lasso_lam={lam:g}"] = (within_errors(diff, 0.0, n_se=WIN_N_SE),
-                                     float(_final(run, better).mean() / _final(run, worse).mean()))
+                                     float(final(run, better).mean() / final(run, worse).mean()))
     return out
 
 
@@ -86,7 +75,7 @@ def _judge_wins(comparisons: list[dict], label: str, evidence: Evidence) -> Outc
 def lasso_wins_sparse(ctx: Context) -> Outcome:
     vs_ridge = _compare(ctx, "sparse", "lasso", "ridge")
     vs_gd = _compare(ctx, "sparse", "lasso", "gd")
-    ev = Evidence("M", f"final l_gen of lasso minus ridge and minus GD, paired, sparse teacher ({_size(ctx)}); "
+    ev = Evidence("M", f"final l_gen of lasso minus ridge and minus GD, paired, sparse teacher ({describe(_runs(ctx, LASSO_LAMBDAS[0])['sparse'])}); "
                   f"a win needs the mean difference below -{WIN_N_SE:g} standard errors; a measurement with no "
                   "second route", {"vs_ridge": _numbers(vs_ridge), "vs_gd": _numbers(vs_gd)}, agrees=None)
     return _judge_wins([vs_ridge, vs_gd], "lasso/ridge", ev)
@@ -96,6 +85,6 @@ def lasso_wins_sparse(ctx: Context) -> Outcome:
     "For a random (dense) teacher ridge generalizes better than lasso.", "First example: sparse linear regression"))
 def ridge_wins_random(ctx: Context) -> Outcome:
     cmp = _compare(ctx, "random", "ridge", "lasso")
-    ev = Evidence("M", f"final l_gen of ridge minus lasso, paired, random teacher ({_size(ctx)}); a measurement "
+    ev = Evidence("M", f"final l_gen of ridge minus lasso, paired, random teacher ({describe(_runs(ctx, LASSO_LAMBDAS[0])['random'])}); a measurement "
                   "with no second route", _numbers(cmp), agrees=None)
     return _judge_wins([cmp], "ridge/lasso", ev)

@@ -7,7 +7,6 @@ import numpy as np
 import sympy as sp
 
 from gentoys.checks.claims import seed
-from gentoys.checks.claims.linear import _tracy_widom_scale
 from gentoys.checks.evidence import simulated
 from gentoys.checks.evidence.numerics import best_gd_step, best_heavy_ball, gd_worst_factor, mp_average, sampled_spectra
 from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedStatement
@@ -22,6 +21,7 @@ from gentoys.theory.curves import mp_curves
 from gentoys.theory.iterates import fixed_point, mode_errors
 from gentoys.theory.marchenko_pastur import mp_edges
 from gentoys.theory.ridge import correction_at_lambda_R, ridge_correction_crossing, ridge_correction_sup
+from gentoys.theory.tracy_widom import tracy_widom_scale
 
 _RATIO = (q, 0.05, 0.95)
 _EDGE_PROBES = dict(lo=(lam_min, 0.05, 1.0), hi=(lam_max, 1.5, 6.0), lam=(lam, 0.01, 1.0))
@@ -112,7 +112,7 @@ def _sampled_tuning(ctx: Context, finite, limit, name: str) -> tuple[Evidence, f
     for qv in ctx.profile.ratios:
         gram, ev = sampled_spectra(ctx, qv)
         values = finite(ev[:, 0], ev[:, -1])
-        s_lo, s_hi = _tracy_widom_scale(gram.dim, gram.n_samples)
+        s_lo, s_hi = tracy_widom_scale(gram.dim, gram.n_samples)
         lo, hi = mp_edges(qv)
         # propagate three edge fluctuation scales through the formula
         allowance = abs(finite(lo + 3 * s_lo, hi) - finite(lo, hi)) + abs(finite(lo, hi + 3 * s_hi) - finite(lo, hi))

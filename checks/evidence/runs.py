@@ -39,10 +39,29 @@ def linear_run(ctx: Context, **changes) -> LinearRun:
     return train(setting_for(ctx, **changes))
 
 
-def final(run: LinearRun, method: str, which: str = "gen") -> np.ndarray:
-    """Per-set loss at the last epoch."""
-    hist = run.gen_loss if which == "gen" else run.train_loss
-    return hist[-1, :, run.method_index(method)].cpu().numpy()
+def final(run: LinearRun | networks.NetworkRun, method: str, which: str = "gen") -> np.ndarray:
+    """Per-data-set loss at the last epoch: "gen" or "train" of a linear run; "val" (the two-layer model's exact
+    l_gen), "train" or "test" (ReLU, fresh samples) of a network run."""
+    if isinstance(run, LinearRun):
+        hist = run.gen_loss if which == "gen" else run.train_loss
+        return hist[-1, :, run.method_index(method)].cpu().numpy()
+    j = run.method(method)
+    if which == "test":
+        return run.test_loss[:, j].double().cpu().numpy()
+    hist = run.val_loss if which == "val" else run.train_loss
+    return hist[-1, :, j].double().cpu().numpy()
+
+
+def describe(run: LinearRun | networks.NetworkRun) -> str:
+    """The sizes behind a piece of evidence, as its summary quotes them."""
+    s = run.setting
+    if isinstance(run, LinearRun):
+        teacher = f", d={s.sparse_dim}" if s.teacher == "sparse" else ""
+        tuning = "per-set" if s.tuning == "per_set" else "MP"
+        return (f"{s.n_sets} data sets, D={s.dim}, q={s.q:g}{teacher}, {s.epochs} epochs, {tuning} tuning, "
+                f"{str(s.dtype).replace('torch.', '')}")
+    width = f"widths {s.teacher_hidden} and {s.hidden}" if s.model == "relu" else f"width {s.hidden}"
+    return f"{s.n_sets} data sets, D={s.dim}, {width}, N_tr={s.n_train}, {s.epochs} epochs"
 
 
 _EXCESS: dict[int, tuple[LinearRun, dict[str, np.ndarray]]] = {}  # keeps the run alive so its id stays unique

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from gentoys.checks.evidence.runs import expected_excess, final, linear_run
+from gentoys.checks.evidence.runs import describe, expected_excess, final, linear_run
 from gentoys.checks.framework.claim import Evidence
 from gentoys.checks.framework.compare import within_errors
 from gentoys.checks.framework.profile import Context
@@ -18,8 +18,7 @@ ROUNDING = 1e-12
 
 
 def _size(ctx: Context) -> str:
-    p = ctx.profile
-    return f"{p.sim_sets} data sets, D={p.sim_dim}, q=0.7, {p.sim_epochs} epochs, per-set tuning, float64"
+    return describe(linear_run(ctx))
 
 
 def null_space_untouched(ctx: Context) -> Evidence:
@@ -162,7 +161,7 @@ def curves_follow_theory(ctx: Context) -> Evidence:
         numbers[m] = {"max_z_over_epochs": float(z.max()), "worst_epoch": int(z.argmax())}
         ok &= bool(z.max() <= 4.0)
     return Evidence("M", f"mean l_gen over epochs vs the MP theory curve, every epoch within 4 standard errors + 5/D "
-                    f"relative ({_size(ctx).replace('per-set', 'MP')})", numbers, agrees=ok)
+                    f"relative ({describe(run)})", numbers, agrees=ok)
 
 
 def factor_shrinkage(ctx: Context) -> Evidence:

@@ -57,8 +57,26 @@ class Evidence:
         """Whether this evidence cross-checks two routes (and so counts toward agreement)."""
         return self.agrees is not None
 
+    def measurements(self) -> list[dict[str, Any]]:
+        """Every statistic in ``numbers`` (a dict with a mean and a standard error), flattened for machines:
+        ``{"name": "q=0.7/lower", "value", "se", "n", "target", "allowance", "z"}``."""
+        found: list[dict[str, Any]] = []
+
+        def walk(node: Any, path: list[str]) -> None:
+            if not isinstance(node, dict):
+                return
+            if "mean" in node and "se" in node:
+                found.append({"name": "/".join(path) or "value", "value": node["mean"], "se": node["se"],
+                              **{k: node[k] for k in ("n", "target", "allowance", "z") if k in node}})
+                return
+            for key, value in node.items():
+                walk(value, [*path, str(key)])
+
+        walk(self.numbers, [])
+        return found
+
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "measurements": self.measurements()}
 
 
 @dataclass
@@ -134,6 +152,7 @@ class Result:
             "where": self.claim.seed.where,
             "verdict": o.verdict,
             "agreement": o.agreement,
+            "kinds": self.claim.kinds,
             "key": o.key,
             "evidence": [e.to_json() for e in o.evidence],
         }

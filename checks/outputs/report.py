@@ -16,8 +16,12 @@ _STYLE = {"confirmed": "green", "refuted": "bold red", "inconclusive": "yellow"}
 _AGREE = {True: "yes", False: "[bold red]NO[/]", None: "[dim]n/a[/]"}
 
 
+#: bumped whenever a field changes meaning or disappears; docs/report-schema.json describes this version
+SCHEMA_VERSION = 2
+
+
 def report_json(ctx: Context, results: Sequence[Result]) -> dict[str, Any]:
-    return {"profile": ctx.profile.name, "device": ctx.device, "seed": ctx.seed,
+    return {"schema_version": SCHEMA_VERSION, "profile": ctx.profile.name, "device": ctx.device, "seed": ctx.seed,
             "claims": [r.to_json() for r in results]}
 
 

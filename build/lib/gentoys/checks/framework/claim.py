@@ -1,0 +1,166 @@
+"""Claims, evidence and verdicts: the vocabulary of the report.
+
+Two questions per claim are kept apart:
+
+* the *verdict*: does the seed's statement hold (confirmed, refuted with a
+  corrected statement, inconclusive with why)?
+* the *agreement*: do our own routes (derivation, independent numerics,
+  simulation) agree with each other? A disagreement is a bug in the toolkit.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Literal
+
+Verdict = Literal["confirmed", "refuted", "inconclusive"]
+Kind = Literal["S", "N", "M"]
+VERDICTS = ("confirmed", "refuted", "inconclusive")
+KINDS = ("S", "N", "M")
+#: a correction or reason that points elsewhere instead of stating what holds
+PLACEHOLDER = re.compile(r"\bsee (the )?(evidence|readings|numbers)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SeedStatement:
+    """What the seed says, in our words, with its formula when it has one."""
+
+    paraphrase: str
+    where: str
+    expr: Any = None  # a SymPy expression, a number, or None
+
+
+@dataclass
+class Evidence:
+    """One route to the answer: symbolic (S), numeric (N) or simulated (M).
+
+    ``agrees`` must be given: True or False when this evidence compares two of our own routes (a derivation
+    against quadrature, a simulation against its prediction, ...), None when it is a measurement or a
+    statement with no second route. None is reported as such and does not count toward agreement.
+    """
+
+    kind: Kind
+    summary: str
+    numbers: dict[str, Any] = field(default_factory=dict)
+    agrees: bool | None = field(kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"evidence kind={self.kind!r} is not one of {KINDS}")
+        if self.agrees is not None:
+            if not hasattr(self.agrees, "__bool__") or isinstance(self.agrees, str):
+                raise TypeError(f"agrees must be True, False or None, got {self.agrees!r}")
+            self.agrees = bool(self.agrees)
+
+    @property
+    def compares(self) -> bool:
+        """Whether this evidence cross-checks two routes (and so counts toward agreement)."""
+        return self.agrees is not None
+
+    def measurements(self) -> list[dict[str, Any]]:
+        """Every statistic in ``numbers`` (a dict with a mean and a standard error), flattened for machines:
+        ``{"name": "q=0.7/lower", "value", "se", "n", "target", "allowance", "z"}``."""
+        found: list[dict[str, Any]] = []
+
+        def walk(node: Any, path: list[str]) -> None:
+            if not isinstance(node, dict):
+                return
+            if "mean" in node and "se" in node:
+                found.append({"name": "/".join(path) or "value", "value": node["mean"], "se": node["se"],
+                              **{k: node[k] for k in ("n", "target", "allowance", "z") if k in node}})
+                return
+            for key, value in node.items():
+                walk(value, [*path, str(key)])
+
+        walk(self.numbers, [])
+        return found
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "measurements": self.measurements()}
+
+
+@dataclass
+class Reading:
+    """One way of reading an ambiguous statement, judged on its own."""
+
+    name: str
+    verdict: Verdict
+    note: str
+
+
+@dataclass
+class Outcome:
+    """What a claim's check returns."""
+
+    verdict: Verdict
+    evidence: list[Evidence]
+    key: str  # the few numbers worth a table cell
+    correction: str = ""  # with "refuted": the statement that does hold
+    why: str = ""  # with "inconclusive": what is missing
+    readings: list[Reading] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict={self.verdict!r} is not one of {VERDICTS}")
+        if self.verdict == "refuted" and not self.correction:
+            raise ValueError("a refuted claim needs its corrected statement")
+        if self.verdict == "inconclusive" and not self.why:
+            raise ValueError("an inconclusive verdict needs a reason")
+        for name in ("correction", "why"):
+            if PLACEHOLDER.search(getattr(self, name)):
+                raise ValueError(f"{name}={getattr(self, name)!r} points elsewhere; state what holds, from the "
+                                 "computed values")
+
+    @property
+    def kinds(self) -> set[str]:
+        return {e.kind for e in self.evidence}
+
+    @property
+    def agreement(self) -> bool | None:
+        """False when any cross-check fails, True when all pass, None when no evidence compares two routes."""
+        checks = [e.agrees for e in self.evidence if e.compares]
+        return all(checks) if checks else None
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    group: str
+    seed: SeedStatement
+    kinds: str  # the evidence the check produces, e.g. "S N M"; the runner holds it to that
+    check: Callable[..., Outcome]
+
+    @property
+    def declared_kinds(self) -> set[str]:
+        return set(self.kinds.split())
+
+
+@dataclass
+class Result:
+    """A judged claim, as it appears in the report."""
+
+    claim: Claim
+    outcome: Outcome
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        o = self.outcome
+        out: dict[str, Any] = {
+            "id": self.claim.id,
+            "group": self.claim.group,
+            "seed_says": self.claim.seed.paraphrase,
+            "where": self.claim.seed.where,
+            "verdict": o.verdict,
+            "agreement": o.agreement,
+            "kinds": self.claim.kinds,
+            "key": o.key,
+            "evidence": [e.to_json() for e in o.evidence],
+        }
+        if o.correction:
+            out["correction"] = o.correction
+        if o.why:
+            out["why"] = o.why
+        if o.readings:
+            out["readings"] = [asdict(r) for r in o.readings]
+        out["seconds"] = round(self.seconds, 3)
+        return out

@@ -1,0 +1,45 @@
+"""Device and dtype selection shared by every simulation."""
+from __future__ import annotations
+
+import contextlib
+
+import torch
+
+from gentoys.theory.core.domain import validate_int
+
+
+class DivergedError(RuntimeError):
+    """A run produced NaN or inf: the message names the method, the step size and the epoch (or step)."""
+
+
+def resolve_device(name: str = "cpu") -> torch.device:
+    """``"cpu"``, ``"cuda"`` (error if absent) or ``"auto"`` (CUDA when present)."""
+    if not isinstance(name, str):
+        raise ValueError(f"device={name!r} is not one of 'cpu', 'cuda', 'auto'")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name not in ("cpu", "cuda") and not name.startswith("cuda:"):
+        raise ValueError(f"device={name!r} is not one of 'cpu', 'cuda', 'auto'")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device={name!r} was asked for but torch sees no CUDA device")
+    return torch.device(name)
+
+
+def generator(seed: int, device: torch.device) -> torch.Generator:
+    """A seeded generator on ``device``: the same seed gives the same draws."""
+    seed = validate_int("seed", seed, minimum=0)
+    gen = torch.Generator(device=device)
+    gen.manual_seed(seed)
+    return gen
+
+
+@contextlib.contextmanager
+def cpu_threads(n: int | None):
+    """Run the block with ``n`` torch CPU threads (``None``: leave the setting alone); restored afterwards."""
+    before = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -1,0 +1,58 @@
+"""Closed forms of the generalization toy models, derived with SymPy.
+
+Each formula is a :class:`~theory.formula.Formula`: callable on numbers and
+numpy arrays (validating its domain), with ``.expr`` (SymPy) and ``.mp``
+(mpmath). Modules load on first use, so ``from theory import lambda_R`` only
+derives what ``lambda_R`` needs.
+"""
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "MarchenkoPastur": "marchenko_pastur",
+    "mp_edges": "marchenko_pastur",
+    "lambda_R": "mp_limits",
+    "eta_gd": "mp_limits",
+    "eta_ridge": "mp_limits",
+    "beta_momentum": "mp_limits",
+    "eta_momentum": "mp_limits",
+    "eta_momentum_ridge": "mp_limits",
+    "rate_gd": "mp_limits",
+    "rate_momentum": "mp_limits",
+    "ridge_correction": "ridge",
+    "ridge_correction_sup": "ridge",
+    "ridge_correction_crossing": "ridge",
+    "unregularized_plateau": "gradient_flow",
+    "ridge_plateau": "gradient_flow",
+    "mode_errors": "iterates",
+    "mp_curves": "curves",
+    "expected_curves": "curves",
+    "mp_hyperparameters": "curves",
+    "soft_threshold": "prox",
+    "prox_lasso": "prox",
+    "two_layer_mu": "two_layer",
+    "two_layer_ridge_plateau": "two_layer",
+    "group_ridge_solution": "two_layer",
+}
+__all__ = sorted(_EXPORTS) + ["tuning"]
+
+
+def __getattr__(name: str):
+    if name == "tuning":
+        return importlib.import_module(".tuning", __name__)
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'theory' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def load_all() -> None:
+    """Import every derivation (the docs writer needs them all)."""
+    for module in sorted(set(_EXPORTS.values()) | {"tuning", "factorization"}):
+        importlib.import_module(f".{module}", __name__)
+
+
+def __dir__() -> list[str]:
+    return __all__

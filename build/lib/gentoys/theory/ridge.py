@@ -1,0 +1,87 @@
+"""The finite-lambda correction to the ridge plateau, and how large it gets.
+
+Eq. 3 keeps only the flat directions: <lam^2/(lam + x)^2> ~ 1 - q. The exact
+Marchenko-Pastur value is -lam^2 g'(lam) with g the resolvent; its relative
+excess over 1 - q is the correction. At lam = lambda_R(q) the correction is
+a function of q alone; we find its supremum over q in (0, 1).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import sympy as sp
+from scipy import optimize
+
+from gentoys.theory.core import derivation
+from gentoys.theory.core.domain import POSITIVE, RATIO, Domain
+from gentoys.theory.core.formula import Formula, Param
+from gentoys.theory.core.symbols import lam, q, s
+from gentoys.theory.gradient_flow import ridge_mean_shrink
+from gentoys.theory.mp_limits import lambda_R
+
+D = derivation.new(
+    "ridge_correction",
+    "Finite-lambda correction to the ridge plateau",
+    r"Relative correction $c(q,\lambda)=\langle\lambda^2/(\lambda+x)^2\rangle_{\rm MP}/(1-q)-1$ "
+    r"to Eq. 3, and its size at $\lambda=\lambda_R(q)$.",
+)
+correction_expr = D.step(r"$c(q,\lambda)$:", sp.simplify(ridge_mean_shrink / (1 - q) - 1))
+_at_R_s = sp.simplify(correction_expr.subs(lam, lambda_R.expr).subs(q, s**2))
+_at_R_s = sp.simplify(sp.powdenest(sp.factor(_at_R_s, deep=True), force=True).subs(sp.Abs(s - 1), 1 - s))
+correction_at_R_expr = D.step(r"At $\lambda=\lambda_R$, in $s=\sqrt q$:", sp.factor(_at_R_s))
+limit_q1 = D.step(r"Limit $q\to1^-$:", sp.nsimplify(sp.limit(_at_R_s, s, 1, "-")))
+limit_q0 = D.step(r"Limit $q\to0^+$:", sp.limit(_at_R_s, s, 0, "+"))
+_d_ds = sp.lambdify(s, sp.diff(_at_R_s, s), "numpy")
+_grid = np.linspace(1e-3, 1 - 1e-6, 20001)
+_interior_critical = int(np.count_nonzero(np.diff(np.sign(_d_ds(_grid)))))
+D.step(
+    r"Sign changes of $dc/ds$ on a grid of $2\times10^4$ points in $(0,1)$ (no interior extremum "
+    r"when zero; then $c$ rises monotonically and its supremum is the $q\to1$ limit):",
+    sp.Integer(_interior_critical),
+)
+
+_Q = Param(q, RATIO)
+_correction = Formula("ridge_correction", correction_expr, (_Q, Param(lam, POSITIVE, "lam")),
+                      "relative finite-lambda correction to Eq. 3 (MP)")
+correction_at_lambda_R = Formula("ridge_correction_at_lambda_R", sp.simplify(_at_R_s.subs(s, sp.sqrt(q))), (_Q,),
+                                 "relative correction to Eq. 3 at lam = lambda_R(q)")
+
+
+def ridge_correction(q: float | np.ndarray, lam: float | np.ndarray | None = None):
+    """Relative correction <lam^2/(lam+x)^2>_MP / (1 - q) - 1 to Eq. 3.
+
+    ``lam`` defaults to lambda_R(q), the ridge strength with equal GD rates.
+    """
+    if lam is None:
+        return correction_at_lambda_R(q)
+    return _correction(q, lam)
+
+
+def _ridge_correction_mp(q: float, lam: float | None = None):
+    """mpmath evaluation at the working precision, same defaults."""
+    return correction_at_lambda_R.mp(q) if lam is None else _correction.mp(q, lam)
+
+
+ridge_correction.expr = correction_expr  # type: ignore[attr-defined]
+ridge_correction.mp = _ridge_correction_mp  # type: ignore[attr-defined]
+
+
+def ridge_correction_sup() -> sp.Expr:
+    """Exact supremum over q in (0, 1) of the correction at lam = lambda_R.
+
+    Raises if the monotonicity check found an interior extremum, in which
+    case the endpoint limits would not be the supremum.
+    """
+    if _interior_critical:
+        raise ArithmeticError("the correction has an interior extremum; the supremum is not an endpoint limit")
+    return sp.Max(limit_q0, limit_q1)
+
+
+@lru_cache(maxsize=None)
+def ridge_correction_crossing(level: float = 0.03) -> float | None:
+    """The q at which the correction at lambda_R reaches ``level`` (None if never)."""
+    Domain(0.0, 1.0).validate("level", level)
+    if level >= float(ridge_correction_sup()):
+        return None
+    return optimize.brentq(lambda v: correction_at_lambda_R(v) - level, 1e-9, 1 - 1e-12, xtol=1e-15)
