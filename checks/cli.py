@@ -8,7 +8,27 @@ import click
 from rich.console import Console
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The commands, plus the checkout's developer tools (``mutate``), which load only when asked for."""
+
+    TOOLS = {"mutate": ("mutation", "Mutation testing: plant small errors in theory/ and the seed "
+                                    "transcriptions, count those caught (needs a source checkout).")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.TOOLS])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        from gentoys.checks.outputs.files import source_tree
+
+        if name not in self.TOOLS:
+            return super().get_command(ctx, name)
+        module, text = self.TOOLS[name]
+        if source_tree() is None:  # an installed wheel: say what is missing when the command is used
+            return click.Command(name, help=text, callback=lambda: _in_checkout(f"gentoys {name}", "tools"))
+        return _tool(f"gentoys {name}", module).main
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gentoys")
 def main() -> None:
     """Derive, simulate and verify the claims of the generalization toy models."""
@@ -25,8 +45,8 @@ def main() -> None:
 @click.option("--only", multiple=True, metavar="ID", help="Run only these claim ids (repeatable).")
 def verify(profile: str, device: str, seed: int, json_path: str | None, strict: bool, only: tuple[str, ...]) -> None:
     """Judge every claim of the seed and print a verdict table."""
-    from gentoys.checks.framework.profile import PROFILES, Context
     from gentoys.checks.claims import load_all
+    from gentoys.checks.framework.profile import PROFILES, Context
     from gentoys.checks.framework.runner import CheckCrashed, run_claims
     from gentoys.checks.outputs.files import write_atomic
     from gentoys.checks.outputs.report import dumps, print_report
@@ -137,16 +157,6 @@ def figures(out: str, profile: str, device: str, seed: int) -> None:
 def errors(check: bool) -> None:
     """Regenerate docs/errors.md: each bad input and the message it raises."""
     sys.exit(_tool("gentoys errors", "errors").main(["--check"] if check else []))
-
-
-@main.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def mutate(args: tuple[str, ...]) -> None:
-    """Mutation testing: plant small errors in theory/ and the seed transcriptions, count those caught.
-
-    Options are tools/mutation.py's (`gentoys mutate --help`): --sample N, --jobs J, --budget S, --json PATH, ...
-    """
-    sys.exit(_tool("gentoys mutate", "mutation").main(list(args)))
 
 
 WORKLOADS = ("gen_linear", "two_layer", "relu")

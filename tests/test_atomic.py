@@ -8,8 +8,6 @@ import io
 import os
 
 import pytest
-
-from gentoys.checks.claims import load_all
 from click.testing import CliRunner
 from strategies import one_torch_thread  # noqa: F401
 
@@ -17,6 +15,7 @@ import gentoys.checks.framework.profile
 import gentoys.checks.framework.registry as registry
 import gentoys.checks.outputs.docs
 import gentoys.checks.outputs.files as files
+from gentoys.checks.claims import load_all
 from gentoys.checks.cli import main
 from gentoys.checks.outputs.files import write_atomic
 

@@ -19,12 +19,12 @@ import sympy as sp
 import gentoys.checks.claims.seed as seed
 import gentoys.checks.evidence.numerics as numerics
 from gentoys.checks.claims import linear as linear_claims
+from gentoys.checks.claims import load_all
 from gentoys.checks.claims import prox as prox_claims
 from gentoys.checks.claims import tuning as tuning_claims
 from gentoys.checks.framework.claim import Evidence
-from gentoys.checks.framework.profile import PROFILES, Context
+from gentoys.checks.framework.profile import Context
 from gentoys.checks.framework.profile import tiny as tiny_profile
-from gentoys.checks.claims import load_all
 from gentoys.checks.framework.runner import CheckCrashed, run_claims
 from gentoys.sim.spectra import GramSample
 from gentoys.theory.core.domain import POSITIVE, RATIO
@@ -38,11 +38,11 @@ from strategies import one_torch_thread  # noqa: E402,F401  (module-wide single 
 
 
 @pytest.fixture(autouse=True)
-def _fresh_spectra_cache():
+def _fresh_spectra_cache(ctx):
     """No test sees (or leaves behind) spectra cached under another test's patches."""
-    numerics.sampled_spectra.cache_clear()
+    ctx.cache.clear()
     yield
-    numerics.sampled_spectra.cache_clear()
+    ctx.cache.clear()
 
 
 def _stub_simulation(*args, **kwargs):
@@ -93,7 +93,7 @@ def evidence(outcome, kind, contains=""):
 @pytest.fixture(scope="module")
 def baseline(claims, ctx):
     """Unpatched outcomes on the tiny profile: the state each planted error must move away from."""
-    numerics.sampled_spectra.cache_clear()
+    ctx.cache.clear()
     ids = ("mp_lambda_R", "mp_edges", "distill_eta", "eq2_ridge_plateau", "ridge_correction_below_3pct",
            "prox_fixed_point", "soft_threshold_is_prox", "momentum_beta_q", "gf_ridge_solution", "mp_eta",
            "gf_unregularized_solution")
@@ -227,7 +227,7 @@ def test_sampled_spectra_catch_wrong_normalization(monkeypatch, claims, ctx):
         return GramSample(right(n_sets, dim, n, **kw).X * math.sqrt(n / dim))
 
     monkeypatch.setattr(numerics, "sample_gram", wrong)
-    numerics.sampled_spectra.cache_clear()
+    ctx.cache.clear()
     o = run(claims, "mp_edges", ctx)
     assert not evidence(o, "N", "extreme").agrees
     assert o.agreement is False

@@ -1,10 +1,10 @@
 """The claims registry and the Outcome / Result vocabulary of checks.claim."""
 import pytest
 
+from gentoys.checks.claims import load_all
 from gentoys.checks.framework.claim import Claim, Evidence, Outcome, Reading, Result, SeedStatement
 from gentoys.checks.framework.judging import judged
 from gentoys.checks.framework.profile import Context, tiny
-from gentoys.checks.claims import load_all
 from gentoys.checks.framework.registry import CLAIMS, claim
 
 # Ids of CLAIMS.md, groups A and B, plus the two proximal claims of group C that exist so far.
@@ -156,7 +156,8 @@ def test_result_to_json_fields():
     assert out["seed_says"] == "the seed says so"
     assert out["verdict"] == "refuted" and out["correction"] == "fix"
     assert out["agreement"] is False
-    assert out["evidence"] == [{"kind": "N", "summary": "n", "numbers": {"x": 1.0}, "agrees": False}]
+    assert out["evidence"] == [{"kind": "N", "summary": "n", "numbers": {"x": 1.0}, "agrees": False, "measurements": []}]
+    assert out["kinds"] == "S N"
     assert out["readings"] == [{"name": "r", "verdict": "refuted", "note": "note"}]
     assert out["seconds"] == 1.235
     confirmed = Result(c, Outcome("confirmed", [], key="k"), 0.0).to_json()

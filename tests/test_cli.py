@@ -3,8 +3,6 @@ import dataclasses
 import json
 
 import pytest
-
-from gentoys.checks.claims import load_all
 import sympy as sp
 import torch
 from click.testing import CliRunner
@@ -12,9 +10,9 @@ from click.testing import CliRunner
 import gentoys.checks.framework.profile
 import gentoys.checks.framework.registry as registry
 import gentoys.checks.outputs.docs
+from gentoys.checks.claims import load_all
 from gentoys.checks.claims import tuning as tuning_claims
 from gentoys.checks.cli import main
-from gentoys.checks.framework.profile import PROFILES
 from gentoys.checks.framework.profile import tiny as tiny_profile
 from gentoys.theory.core.domain import RATIO
 from gentoys.theory.core.formula import Formula, Param

@@ -4,9 +4,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from gentoys.checks.claims import seed
+from gentoys.checks.claims import load_all, seed
 from gentoys.checks.framework.profile import PROFILES, Context
-from gentoys.checks.claims import load_all
 from gentoys.theory import factorization as fz
 
 CTX = Context(dataclasses.replace(PROFILES["quick"], n_probes=4))

@@ -39,9 +39,8 @@ def test_refutations_state_the_error_they_found(monkeypatch):
     loss, * -> /): the claims stayed refuted, but their corrections named a fixed error (the penalty was not
     even read). They now state what the comparison found, so a
     differently wrong seed gets a different diagnosis."""
-    from gentoys.checks.claims import seed
+    from gentoys.checks.claims import load_all, seed
     from gentoys.checks.framework.profile import PROFILES, Context
-    from gentoys.checks.claims import load_all
     from gentoys.theory.core.symbols import T, h, lam
     from gentoys.theory.factorization import x, y
 

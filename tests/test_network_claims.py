@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from strategies import one_torch_thread  # noqa: F401  (module-wide single torch thread)
 
+from gentoys.checks.claims import load_all
 from gentoys.checks.claims import networks as F
 from gentoys.checks.framework.profile import PROFILES, Context
-from gentoys.checks.claims import load_all
 from gentoys.sim.networks import HiddenUnits
 
 TINY = Context(dataclasses.replace(PROFILES["quick"], name="tiny-networks", net_sets=4, net_scale=0.1,

@@ -1,21 +1,20 @@
 """checks.report (the JSON report and the table) and checks.files.write_atomic."""
 import io
 import json
-from pathlib import Path
 import math
 import os
 import stat
+from pathlib import Path
 
 import numpy as np
 import pytest
-
-from gentoys.checks.claims import load_all
 import sympy as sp
 import torch
 from rich.console import Console
 
 import gentoys.checks.outputs.files as files
-from gentoys.checks.framework.claim import Claim, Evidence, Outcome, Result, SeedStatement
+from gentoys.checks.claims import load_all
+from gentoys.checks.framework.claim import Claim, Evidence, Outcome, Result, SeedFormula, SeedStatement
 from gentoys.checks.framework.profile import PROFILES, Context
 from gentoys.checks.framework.profile import tiny as tiny_profile
 from gentoys.checks.framework.runner import run_claims
@@ -27,7 +26,8 @@ CLAIM_KEYS = {"id", "seed_says", "verdict", "agreement", "evidence"}
 
 
 def _claim(cid: str) -> Claim:
-    return Claim(cid, "A", SeedStatement(f"{cid} says so", "Numerics", sp.Symbol("q") ** 2), "S N", lambda ctx: None)
+    return Claim(cid, "A", SeedStatement(f"{cid} says so", "Numerics", (
+        SeedFormula("q squared", lambda: sp.Symbol("q") ** 2, lambda: sp.Symbol("q") ** 2, ((sp.Symbol("q"), 0, 1),)),)), "S N", lambda ctx: None)
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,8 @@
 """Group D checks decide from the measurements: swapping what was measured flips the verdict."""
 import dataclasses
 
-from gentoys.checks.claims import sparse
+from gentoys.checks.claims import load_all, sparse
 from gentoys.checks.framework.profile import PROFILES, Context
-from gentoys.checks.claims import load_all
 
 TINY = Context(dataclasses.replace(PROFILES["quick"], name="tiny-sparse", sim_dim=120, sparse_sets=6,
                                    sparse_epochs=200))

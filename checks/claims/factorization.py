@@ -7,8 +7,8 @@ from scipy import optimize
 
 from gentoys.checks.claims import seed
 from gentoys.checks.evidence import simulated
-from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedStatement
-from gentoys.checks.framework.judging import judged, probes, symbolic
+from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedFormula, SeedStatement
+from gentoys.checks.framework.judging import against_seed_all, judged
 from gentoys.checks.framework.profile import Context
 from gentoys.checks.framework.registry import claim
 from gentoys.theory import factorization as fz
@@ -17,17 +17,21 @@ _POS = {s: (s, 0.2, 2.0) for s in (fz.v, fz.u, fz.r1, fz.r2, fz.x, fz.y, fz.lam)
 _DOTS = {s: (s, -1.0, 1.0) for s in (fz.a1, fz.b1, fz.a2, fz.b2, fz.c12, fz.d12)}
 
 
-def _pts(ctx: Context, *symbols):
+def _ranges(*symbols) -> tuple:
     table = {**_POS, **_DOTS}
-    return probes(ctx, **{str(i): table[s] for i, s in enumerate(symbols)})
+    return tuple(table[s] for s in symbols)
 
 
-@claim("wd_factor_rank1", "E", "S N", SeedStatement(
+WD_RANK1 = SeedStatement(
     "For M = sum_i q_i k_i^T, (lambda/2) sum (q_i^2 + k_i^2) at fixed r_i = q_i k_i is smallest at k_i = sqrt(r_i), "
-    "where it equals lambda sum r_i.", "Sketching ideas", seed.wd_scalar_min))
+    "where it equals lambda sum r_i.", "Sketching ideas",
+    (SeedFormula("minimum over k of (lambda/2)(r^2/k^2 + k^2)", lambda: seed.wd_scalar_min, lambda: fz.scalar_min,
+                 ((fz.r, 0.01, 5.0), (fz.lam, 0.01, 2.0)), "wd_scalar"),))
+
+
+@claim("wd_factor_rank1", "E", "S N", WD_RANK1)
 def wd_factor_rank1(ctx: Context) -> Outcome:
-    ev, ok = symbolic("minimum over k of (lambda/2)(r^2/k^2 + k^2)", seed.wd_scalar_min, fz.scalar_min,
-                      probes(ctx, r=(fz.r, 0.01, 5.0), lam=(fz.lam, 0.01, 2.0)))
+    ([ev], ok) = against_seed_all(ctx, WD_RANK1)
     rng = np.random.default_rng(ctx.seed)
     worst = 0.0
     for rv, lv in zip(rng.uniform(-5, 5, 50), rng.uniform(0.01, 2, 50)):
@@ -117,21 +121,28 @@ def pair_loss_expansion(ctx: Context) -> Outcome:
                   lambda: f"the Frobenius norm differs from the six printed terms by {residuals}")
 
 
-@claim("pair_loss_normalized", "E", "S", SeedStatement(
+PAIR_NORMALIZED = SeedStatement(
     "With r1 s1 = x u v and r2 s2 = y u v the loss is v^2 u^2 [1 + x^2 + y^2 - 2x(v.v1)(u.u1) - 2y(v.v2)(u.u2) + "
-    "2xy(u1.u2)(v1.v2)].", "Simple example", seed.pair_bracket))
+    "2xy(u1.u2)(v1.v2)].", "Simple example",
+    (SeedFormula("the loss over u^2 v^2 after the substitution", lambda: seed.pair_bracket, lambda: fz.bracket,
+                 _ranges(fz.x, fz.y, fz.a1, fz.b1, fz.a2, fz.b2, fz.c12, fz.d12), "two_pair"),))
+
+
+@claim("pair_loss_normalized", "E", "S", PAIR_NORMALIZED)
 def pair_loss_normalized(ctx: Context) -> Outcome:
-    ev, ok = symbolic("the loss over u^2 v^2 after the substitution", seed.pair_bracket, fz.bracket,
-                      _pts(ctx, fz.x, fz.y, fz.a1, fz.b1, fz.a2, fz.b2, fz.c12, fz.d12))
+    ([ev], ok) = against_seed_all(ctx, PAIR_NORMALIZED)
     return judged(ok, [ev], "matches" if ok else "differs", f"bracket = {fz.bracket}")
 
 
-@claim("pair_wd_expression", "E", "S", SeedStatement(
+PAIR_WD = SeedStatement(
     "The weight decay becomes L_WD = lambda (r1^2 + r2^2 + x^2 u^2 v^2/r1^2 + y^2 u^2 v^2/r2^2).", "Simple example",
-    seed.pair_wd))
+    (SeedFormula("(lambda/2)(r1^2 + r2^2 + s1^2 + s2^2) with s_i eliminated", lambda: seed.pair_wd, lambda: fz.wd_expr,
+                 _ranges(fz.lam, fz.r1, fz.r2, fz.x, fz.y, fz.u, fz.v), "two_pair"),))
+
+
+@claim("pair_wd_expression", "E", "S", PAIR_WD)
 def pair_wd_expression(ctx: Context) -> Outcome:
-    ev, ok = symbolic("(lambda/2)(r1^2 + r2^2 + s1^2 + s2^2) with s_i eliminated", seed.pair_wd, fz.wd_expr,
-                      _pts(ctx, fz.lam, fz.r1, fz.r2, fz.x, fz.y, fz.u, fz.v))
+    ([ev], ok) = against_seed_all(ctx, PAIR_WD)
     ratio = sp.simplify(seed.pair_wd / fz.wd_expr)
     ev.numbers["seed_over_derived"] = sp.sstr(ratio)
     return judged(ok, [ev], f"seed / derived = {ratio}",
@@ -139,13 +150,17 @@ def pair_wd_expression(ctx: Context) -> Outcome:
                   f"step's minimum {sp.sstr(fz.wd_min)} follows from this form, so the conclusion survives")
 
 
-@claim("pair_wd_minimum", "E", "S N", SeedStatement(
+PAIR_WD_MINIMUM = SeedStatement(
     "Minimizing over r1, r2 gives r1^2 = u v x, r2^2 = u v y and L_WD = lambda u v (x + y).", "Simple example",
-    (seed.pair_r1_sq, seed.pair_wd_min)))
+    (SeedFormula("minimizing r1^2", lambda: seed.pair_r1_sq, lambda: fz.wd_r1_sq, _ranges(fz.lam, fz.x, fz.y, fz.u, fz.v),
+                 "two_pair"),
+     SeedFormula("minimal weight decay (from the correct lambda/2 form)", lambda: seed.pair_wd_min, lambda: fz.wd_min,
+                 _ranges(fz.lam, fz.x, fz.y, fz.u, fz.v), "two_pair")))
+
+
+@claim("pair_wd_minimum", "E", "S N", PAIR_WD_MINIMUM)
 def pair_wd_minimum(ctx: Context) -> Outcome:
-    pts = _pts(ctx, fz.lam, fz.x, fz.y, fz.u, fz.v)
-    ev1, ok1 = symbolic("minimizing r1^2", seed.pair_r1_sq, fz.wd_r1_sq, pts)
-    ev2, ok2 = symbolic("minimal weight decay (from the correct lambda/2 form)", seed.pair_wd_min, fz.wd_min, pts)
+    (ev1, ev2), ok = against_seed_all(ctx, PAIR_WD_MINIMUM)
     from_seed_form = sp.simplify(seed.pair_wd.subs({fz.r1: sp.sqrt(fz.u * fz.v * fz.x), fz.r2: sp.sqrt(fz.u * fz.v * fz.y)}))
     ev2.numbers["minimum_of_the_seed's_displayed_L_WD"] = sp.sstr(from_seed_form)
     f = sp.lambdify((fz.r1, fz.r2), fz.wd_expr.subs({fz.lam: 0.7, fz.u: 1.3, fz.v: 0.8, fz.x: 0.6, fz.y: 1.1}))
@@ -154,20 +169,24 @@ def pair_wd_minimum(ctx: Context) -> Outcome:
     expect = float(fz.wd_min.subs({fz.lam: 0.7, fz.u: 1.3, fz.v: 0.8, fz.x: 0.6, fz.y: 1.1}))
     evn = Evidence("N", "Nelder-Mead over (log r1, log r2) at one point", {"direct": direct, "derived": expect},
                    agrees=abs(direct - expect) < 1e-8)
-    ok = ok1 and ok2
     return judged(ok, [ev1, ev2, evn], "r1^2 = uvx; lambda u v (x + y)",
                   readings=[Reading("as the minimum of the correct penalty", "confirmed" if ok else "refuted",
                                      "it follows from (lambda/2)(...)"),
-                             Reading("as the minimum of the seed's displayed L_WD", "refuted",
+                             Reading("as the minimum of the seed's displayed L_WD",
+                                     "confirmed" if sp.simplify(from_seed_form - seed.pair_wd_min) == 0 else "refuted",
                                      f"that expression's minimum is {from_seed_form}")])
 
 
-@claim("pair_lambda_normalization", "E", "S", SeedStatement(
+PAIR_LAMBDA = SeedStatement(
     "The full loss is then 1 + x^2 + y^2 - 2x... + 2xy... + Lambda (x + y) with Lambda = lambda u v.",
-    "Simple example", seed.pair_Lambda))
+    "Simple example",
+    (SeedFormula("L_WD over u^2 v^2, per unit (x + y)", lambda: seed.pair_Lambda, lambda: fz.Lambda,
+                 _ranges(fz.lam, fz.u, fz.v), "two_pair"),))
+
+
+@claim("pair_lambda_normalization", "E", "S", PAIR_LAMBDA)
 def pair_lambda_normalization(ctx: Context) -> Outcome:
-    ev, ok = symbolic("L_WD over u^2 v^2, per unit (x + y)", seed.pair_Lambda, fz.Lambda,
-                      _pts(ctx, fz.lam, fz.u, fz.v))
+    ([ev], ok) = against_seed_all(ctx, PAIR_LAMBDA)
     return judged(ok, [ev], f"Lambda = {sp.sstr(fz.Lambda)}",
                   lambda: f"dividing the loss by u^2 v^2 gives Lambda = {sp.sstr(fz.Lambda)}, not "
                   f"{sp.sstr(seed.pair_Lambda)} (the two agree only where {sp.sstr(sp.Eq(fz.Lambda, seed.pair_Lambda))}); "
@@ -183,13 +202,17 @@ def _random_3d_pair_products(rng, phi1: float, phi2: float, n: int = 200) -> tup
     return float(dots.min()), float(dots.max())
 
 
-@claim("pair_angles_2d", "E", "S N", SeedStatement(
+PAIR_ANGLES = SeedStatement(
     "For D = 2 the loss is 1 + x^2 + y^2 - 2x cos th1 cos ph1 - 2y cos th2 cos ph2 + 2xy cos(th1-th2) cos(ph1-ph2) "
-    "+ Lambda (x + y), independent of the dimension.", "Simple example", seed.pair_angles_2d))
+    "+ Lambda (x + y), independent of the dimension.", "Simple example",
+    (SeedFormula("D = 2 loss without the L1 term", lambda: seed.pair_angles_2d, lambda: fz.angles_2d - fz.Lambda * (fz.x + fz.y),
+                 ((fz.x, 0.1, 2), (fz.y, 0.1, 2), (fz.th1, -3, 3), (fz.th2, -3, 3), (fz.ph1, -3, 3), (fz.ph2, -3, 3),
+                  (fz.lam, 0.1, 1), (fz.u, 0.5, 2), (fz.v, 0.5, 2)), "two_pair"),))
+
+
+@claim("pair_angles_2d", "E", "S N", PAIR_ANGLES)
 def pair_angles_2d(ctx: Context) -> Outcome:
-    pts = probes(ctx, x=(fz.x, 0.1, 2), y=(fz.y, 0.1, 2), t1=(fz.th1, -3, 3), t2=(fz.th2, -3, 3), p1=(fz.ph1, -3, 3),
-                 p2=(fz.ph2, -3, 3), lam=(fz.lam, 0.1, 1), u=(fz.u, 0.5, 2), v=(fz.v, 0.5, 2))
-    ev, ok2d = symbolic("D = 2 loss without the L1 term", seed.pair_angles_2d, fz.angles_2d - fz.Lambda * (fz.x + fz.y), pts)
+    ([ev], ok2d) = against_seed_all(ctx, PAIR_ANGLES)
     lo, hi = _random_3d_pair_products(np.random.default_rng(ctx.seed), 0.6, 0.9)
     evn = Evidence("N", "in R^3, unit vectors u1, u2 at fixed angles 0.6 and 0.9 from u: u1.u2 over random azimuths "
                    "(the D = 2 form fixes it at cos(0.6 - 0.9) or cos(0.6 + 0.9))",
@@ -212,13 +235,17 @@ def _angle_minimum(x: float, y: float, rng) -> float:
     return float(best)
 
 
-@claim("pair_aligned_minimum", "E", "S N M", SeedStatement(
+PAIR_ALIGNED = SeedStatement(
     "The minimum over the angles is at all angles 0, giving 1 + x^2 + y^2 - 2(x + y) + Lambda (x + y).",
-    "Simple example", seed.pair_aligned))
+    "Simple example",
+    (SeedFormula("the D = 2 loss at all angles zero (without the L1 term)", lambda: seed.pair_aligned,
+                 lambda: sp.expand(fz.aligned_bracket), ((fz.x, 0.1, 2), (fz.y, 0.1, 2)), "two_pair"),))
+
+
+@claim("pair_aligned_minimum", "E", "S N M", PAIR_ALIGNED)
 def pair_aligned_minimum(ctx: Context) -> Outcome:
-    at_zero = sp.expand(fz.aligned_bracket)
-    ev, ok_value = symbolic("the D = 2 loss at all angles zero (without the L1 term)", seed.pair_aligned, at_zero,
-                            probes(ctx, x=(fz.x, 0.1, 2), y=(fz.y, 0.1, 2)))
+    at_zero = PAIR_ALIGNED.formulas[0].derived_expr()
+    ([ev], ok_value) = against_seed_all(ctx, PAIR_ALIGNED)
     ev.numbers["missing_term"] = sp.sstr(sp.expand(at_zero - seed.pair_aligned))
     rng = np.random.default_rng(ctx.seed)
     grid = {}

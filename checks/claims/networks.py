@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gentoys.checks.claims import seed
 from gentoys.checks.evidence.runs import describe, final, network_run
 from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedStatement
 from gentoys.checks.framework.compare import mean_se, within_errors
@@ -80,15 +81,15 @@ def two_layer_lasso_columns(ctx: Context) -> Outcome:
     few = m + 2 * se <= FEW
     ridge_spread = float(units.alive[ridge].double().min()) == run.setting.hidden
     ridge_rank = float(units.rank_ratio[ridge].max())
-    three = abs(m - 3) <= 2 * se + 0.5
+    three = abs(m - seed.two_layer_lasso_columns) <= 2 * se + 0.5
     ev = Evidence("M", f"final weights ({describe(run)}); a column counts when M[:, j] and V[j] are non-zero (the soft "
                   "threshold writes exact zeros and such a unit gets zero gradient, so it never revives); the "
                   f"participation ratio counts columns without any threshold; 'few' means at most {FEW} "
                   "(mean + 2 se); a measurement with no second route", numbers, agrees=None)
     readings = [
         Reading("few columns", "confirmed" if few else "refuted", f"lasso keeps {fmt(m, 3)} +- {fmt(se, 2)} columns"),
-        Reading("exactly three", "confirmed" if three else "refuted",
-                f"per-set counts {counts}; 3 within mean +- (2 se + 0.5): {three}"),
+        Reading(f"exactly {seed.two_layer_lasso_columns}", "confirmed" if three else "refuted",
+                f"per-set counts {counts}; {seed.two_layer_lasso_columns} within mean +- (2 se + 0.5): {three}"),
         Reading("ridge unstructured", "confirmed" if ridge_spread else "refuted",
                 f"ridge uses all {run.setting.hidden} columns, but its M is rank one "
                 f"(second/first singular value <= {ridge_rank:.1e}): structured in its spectrum, not in columns"),
@@ -152,7 +153,7 @@ def relu_lasso_sparsity(ctx: Context) -> Outcome:
     lasso, ridge = run.method("lasso"), run.method("ridge")
     zeros = units.zero_fraction[lasso].numpy()
     m, se = mean_se(zeros)
-    about = abs(m - 0.89) <= 2 * se + ABOUT
+    about = abs(m - seed.relu_lasso_zero_fraction) <= 2 * se + ABOUT
     ridge_width = units.participation[ridge].numpy()
     none_width = units.participation[run.method("none")].numpy()
     rw, rse = mean_se(ridge_width)
@@ -160,11 +161,11 @@ def relu_lasso_sparsity(ctx: Context) -> Outcome:
     # ridge "does not shrink" the layer if its effective width is not clearly below the unregularized one
     not_shrunk = rw + 2 * rse >= (1 - NEGLIGIBLE) * nw
     ev = Evidence("M", f"final weights ({describe(run)}): exactly-zero fraction of M, alive units (non-zero in and "
-                  f"out), participation ratio of unit weights ||M[:, j]|| |V[j]|; 'about 89 %' means within "
+                  f"out), participation ratio of unit weights ||M[:, j]|| |V[j]|; 'about {seed.relu_lasso_zero_fraction:.0%}' means within "
                   f"{ABOUT:.0%} including 2 standard errors; ridge 'does not shrink' if its participation ratio "
                   f"is within {NEGLIGIBLE:.0%} of the unregularized one; a measurement with no second route", numbers,
                   agrees=None)
-    readings = [Reading("about 89 % zeros", "confirmed" if about else "refuted",
+    readings = [Reading(f"about {seed.relu_lasso_zero_fraction:.0%} zeros", "confirmed" if about else "refuted",
                         f"lasso zeroes {m:.1%} +- {se:.1%} of M"),
                 Reading("ridge keeps the width", "confirmed" if not_shrunk else "refuted",
                         f"participation ratio ridge {rw:.1f} +- {rse:.1f}, none {nw:.1f}; active units ridge "

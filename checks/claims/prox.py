@@ -8,22 +8,25 @@ from scipy import optimize
 from sklearn.linear_model import Lasso
 
 from gentoys.checks.claims import seed
-from gentoys.checks.framework.claim import Evidence, Outcome, SeedStatement
-from gentoys.checks.framework.judging import judged, probes, symbolic
+from gentoys.checks.framework.claim import Evidence, Outcome, SeedFormula, SeedStatement
+from gentoys.checks.framework.judging import against_seed_all, judged
 from gentoys.checks.framework.profile import Context
 from gentoys.checks.framework.registry import claim
 from gentoys.sim.prox import L1Prox
 from gentoys.theory import prox
 from gentoys.theory.core.symbols import lam, w
 
+SOFT_THRESHOLD = SeedStatement(
+    "S_lambda(x) = sign(x) ReLU(|x| - lambda) is the proximal map of lambda |.|.",
+    "Gradient descent with L1 regularization",
+    (SeedFormula("piecewise minimizer of 1/2 (w - v)^2 + lambda |w| vs the seed's operator", lambda: seed.soft_threshold,
+                 lambda: prox.prox_piecewise.subs(sp.Symbol("v", real=True), w), ((w, -3.0, 3.0), (lam, 0.0, 2.0)),
+                 "prox_l1"),))
 
-@claim("soft_threshold_is_prox", "C", "S N", SeedStatement(
-    "S_lambda(x) = sign(x) ReLU(|x| - lambda) is the proximal map of lambda |.|.", "Gradient descent with L1 "
-    "regularization", seed.soft_threshold))
+
+@claim("soft_threshold_is_prox", "C", "S N", SOFT_THRESHOLD)
 def soft_threshold_is_prox(ctx: Context) -> Outcome:
-    derived = prox.prox_piecewise.subs(sp.Symbol("v", real=True), w)
-    ev, ok = symbolic("piecewise minimizer of 1/2 (w - v)^2 + lambda |w| vs the seed's operator", seed.soft_threshold,
-                      derived, probes(ctx, w=(w, -3.0, 3.0), lam=(lam, 0.0, 2.0)))
+    ([ev], ok) = against_seed_all(ctx, SOFT_THRESHOLD)
     rng = np.random.default_rng(ctx.seed)
     worst = 0.0
     for v, t in zip(rng.uniform(-3, 3, 200), rng.uniform(0, 2, 200)):
@@ -50,7 +53,8 @@ def _lasso_problem(ctx: Context, n: int = 60, d: int = 100):
 def prox_fixed_point(ctx: Context) -> Outcome:
     ev = Evidence("S", "case analysis of the fixed point per coordinate gives g = -lambda (w > 0), g = lambda (w < 0), "
                   "|g| <= lambda (w = 0): the subgradient optimality conditions, with eta cancelled",
-                  {"steps": [sp.sstr(s.expr) for s in prox.D.steps[-3:-1]]}, agrees=None)
+                  {"gradient_at_a_fixed_point": {side: sp.sstr(prox.derive().l1[f"gradient_at_{side}"])
+                                                 for side in ("positive", "negative")}}, agrees=None)
     X, y = _lasso_problem(ctx)
     n = len(y)
     alpha = 0.05

@@ -1,7 +1,8 @@
 """Group D: a sparse teacher, and lasso against GD and ridge (simulation)."""
 from __future__ import annotations
 
-from gentoys.checks.evidence.runs import LASSO_LAMBDAS, describe, final
+from gentoys.checks.claims import seed
+from gentoys.checks.evidence.runs import describe, final
 from gentoys.checks.evidence.runs import sparse_teacher_runs as _runs
 from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedStatement
 from gentoys.checks.framework.compare import StatComparison, within_errors
@@ -20,7 +21,7 @@ def direction_invariance(ctx: Context) -> Outcome:
     ev_s = Evidence("S", "for isotropic X the law of Sigma_tr is invariant under rotations, and GD and ridge are "
                     "rotation-equivariant, so the law of l_gen(t) depends on T only through ||T||, ||S0|| and S0.T",
                     agrees=None)
-    runs = _runs(ctx, LASSO_LAMBDAS[0])
+    runs = _runs(ctx, seed.lasso_lambdas[0])
     numbers, agree = {}, True
     # Same designs and S0 for both teachers (same seed): paired differences. The unregularized plateau
     # 1/2 (1 - N/D) ||S0 - T||^2 still sees S0.T, which differs between the two teachers; ridge's does not.
@@ -44,7 +45,7 @@ def direction_invariance(ctx: Context) -> Outcome:
 def _compare(ctx: Context, teacher: str, better: str, worse: str) -> dict[str, tuple[StatComparison, float]]:
     """Per lasso lambda: the paired difference better - worse against 0, and the ratio of the means."""
     out = {}
-    for lam in LASSO_LAMBDAS:
+    for lam in seed.lasso_lambdas:
         run = _runs(ctx, lam)[teacher]
         diff = final(run, better) - final(run, worse)
         out[f"lasso_lam={lam:g}"] = (within_errors(diff, 0.0, n_se=WIN_N_SE),
@@ -64,7 +65,7 @@ def _judge_wins(comparisons: list[dict], label: str, evidence: Evidence) -> Outc
                         f"{label} = {first[k][1]:.3f}; paired difference {first[k][0].mean:.3g} +- {first[k][0].se:.2g} "
                         f"(z = {first[k][0].signed_z:.1f}, a win needs z < -{WIN_N_SE:g} in every comparison)")
                 for k, w in wins.items()]
-    holds = wins[f"lasso_lam={LASSO_LAMBDAS[0]:g}"]
+    holds = wins[f"lasso_lam={seed.lasso_lambdas[0]:g}"]
     return judged(holds, [evidence], ", ".join(f"{k}: {label} {v[1]:.3f}" for k, v in first.items()),
                   readings=readings)
 
@@ -75,7 +76,7 @@ def _judge_wins(comparisons: list[dict], label: str, evidence: Evidence) -> Outc
 def lasso_wins_sparse(ctx: Context) -> Outcome:
     vs_ridge = _compare(ctx, "sparse", "lasso", "ridge")
     vs_gd = _compare(ctx, "sparse", "lasso", "gd")
-    ev = Evidence("M", f"final l_gen of lasso minus ridge and minus GD, paired, sparse teacher ({describe(_runs(ctx, LASSO_LAMBDAS[0])['sparse'])}); "
+    ev = Evidence("M", f"final l_gen of lasso minus ridge and minus GD, paired, sparse teacher ({describe(_runs(ctx, seed.lasso_lambdas[0])['sparse'])}); "
                   f"a win needs the mean difference below -{WIN_N_SE:g} standard errors; a measurement with no "
                   "second route", {"vs_ridge": _numbers(vs_ridge), "vs_gd": _numbers(vs_gd)}, agrees=None)
     return _judge_wins([vs_ridge, vs_gd], "lasso/ridge", ev)
@@ -85,6 +86,6 @@ def lasso_wins_sparse(ctx: Context) -> Outcome:
     "For a random (dense) teacher ridge generalizes better than lasso.", "First example: sparse linear regression"))
 def ridge_wins_random(ctx: Context) -> Outcome:
     cmp = _compare(ctx, "random", "ridge", "lasso")
-    ev = Evidence("M", f"final l_gen of ridge minus lasso, paired, random teacher ({describe(_runs(ctx, LASSO_LAMBDAS[0])['random'])}); a measurement "
+    ev = Evidence("M", f"final l_gen of ridge minus lasso, paired, random teacher ({describe(_runs(ctx, seed.lasso_lambdas[0])['random'])}); a measurement "
                   "with no second route", _numbers(cmp), agrees=None)
     return _judge_wins([cmp], "ridge/lasso", ev)

@@ -9,9 +9,9 @@ import sympy as sp
 from gentoys.checks.claims import seed
 from gentoys.checks.evidence import simulated
 from gentoys.checks.evidence.numerics import best_gd_step, best_heavy_ball, gd_worst_factor, mp_average, sampled_spectra
-from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedStatement
+from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedFormula, SeedStatement
 from gentoys.checks.framework.compare import close, within_errors
-from gentoys.checks.framework.judging import fmt, judged, probes, symbolic
+from gentoys.checks.framework.judging import against_seed_all, fmt, judged, probes
 from gentoys.checks.framework.profile import Context
 from gentoys.checks.framework.registry import claim
 from gentoys.theory import mp_limits as mpl
@@ -25,20 +25,26 @@ from gentoys.theory.tracy_widom import tracy_widom_scale
 
 _RATIO = (q, 0.05, 0.95)
 _EDGE_PROBES = dict(lo=(lam_min, 0.05, 1.0), hi=(lam_max, 1.5, 6.0), lam=(lam, 0.01, 1.0))
+_EDGES = tuple(_EDGE_PROBES.values())
 
 
 def _edge_pairs(ctx: Context) -> list[tuple[float, float]]:
     return [(p[lam_min], p[lam_max]) for p in probes(ctx, **_EDGE_PROBES)]
 
 
-@claim("distill_eta", "B", "S N", SeedStatement(
+DISTILL_ETA = SeedStatement(
     "The optimal GD step sizes are eta_0 = 2/(lambda_+ + lambda_-) and eta_lambda = 2/(lambda_+ + 2 lambda).",
-    "Numerics", (seed.eta_gd, seed.eta_ridge)))
+    "Numerics",
+    (SeedFormula("eta_0: minimax of |1 - eta h| over [lambda_min, lambda_max]", lambda: seed.eta_gd, lambda: tn.eta_gd,
+                 _EDGES, "tuning_gd"),
+     SeedFormula("eta_lambda: minimax over [lambda, lambda_max + lambda]", lambda: seed.eta_ridge, lambda: tn.eta_gd_ridge,
+                 _EDGES, "tuning_gd")))
+
+
+@claim("distill_eta", "B", "S N", DISTILL_ETA)
 def distill_eta(ctx: Context) -> Outcome:
     pts = probes(ctx, **_EDGE_PROBES)
-    ev0, ok0 = symbolic("eta_0: minimax of |1 - eta h| over [lambda_min, lambda_max]", seed.eta_gd, tn.eta_gd.expr, pts)
-    evl, okl = symbolic("eta_lambda: minimax over [lambda, lambda_max + lambda]", seed.eta_ridge, tn.eta_gd_ridge.expr,
-                        pts)
+    (ev0, evl), ok = against_seed_all(ctx, DISTILL_ETA)
     numbers, agree = {}, True
     for p in pts[:4]:
         mu, L, lv = p[lam_min], p[lam_max], p[lam]
@@ -50,7 +56,6 @@ def distill_eta(ctx: Context) -> Outcome:
         agree &= close(num0, tn.eta_gd(mu, L), 1e-6) and close(numl, tn.eta_gd_ridge(L, lv), 1e-6)
     evn = Evidence("N", "bounded Brent minimization of the worst factor over a 4001-point curvature grid", numbers,
                    agrees=agree)
-    ok = ok0 and okl
     return judged(ok, [ev0, evl, evn], f"eta_0 = {sp.sstr(tn.eta_gd.expr)}",
                   readings=[Reading("lambda_- is the smallest non-zero eigenvalue", "confirmed" if ok else "refuted",
                                      "flat directions do not move, so they do not limit the step"),
@@ -58,13 +63,17 @@ def distill_eta(ctx: Context) -> Outcome:
                                      "eta = 2/lambda_+ leaves the worst factor at 1: no convergence guarantee")])
 
 
-@claim("distill_rates", "B", "S N", SeedStatement(
+DISTILL_RATES = SeedStatement(
     "The optimal factors are R_0 = (kappa - 1)/(kappa + 1) with kappa = lambda_max/lambda_min, and "
-    "R_lambda = (lambda_max/lambda)/(lambda_max/lambda + 2).", "Numerics", (seed.rate_gd, seed.rate_ridge)))
+    "R_lambda = (lambda_max/lambda)/(lambda_max/lambda + 2).", "Numerics",
+    (SeedFormula("R_0", lambda: seed.rate_gd, lambda: tn.rate_gd, _EDGES, "tuning_gd"),
+     SeedFormula("R_lambda", lambda: seed.rate_ridge, lambda: tn.rate_gd_ridge, _EDGES, "tuning_gd")))
+
+
+@claim("distill_rates", "B", "S N", DISTILL_RATES)
 def distill_rates(ctx: Context) -> Outcome:
     pts = probes(ctx, **_EDGE_PROBES)
-    ev0, ok0 = symbolic("R_0", seed.rate_gd, tn.rate_gd.expr, pts)
-    evl, okl = symbolic("R_lambda", seed.rate_ridge, tn.rate_gd_ridge.expr, pts)
+    (ev0, evl), ok = against_seed_all(ctx, DISTILL_RATES)
     rng = np.random.default_rng(ctx.seed)
     numbers, agree = {}, True
     for p in pts[:3]:
@@ -85,17 +94,19 @@ def distill_rates(ctx: Context) -> Outcome:
         agree &= close(measured, tn.rate_gd(mu, L), 1e-3) and close(gd_worst_factor(eta, mu, L), tn.rate_gd(mu, L), 1e-9)
     evn = Evidence("N", "decay per step of GD on a rotated 50-d quadratic, and the worst factor on a grid", numbers,
                    agrees=agree)
-    ok = ok0 and okl
     return judged(ok, [ev0, evl, evn], key=f"R_0 = {sp.sstr(tn.rate_gd.expr)}")
 
 
-@claim("lambda_R_equal_rates", "B", "S N", SeedStatement(
-    "Setting R_0 = R_lambda gives lambda_R = lambda_+ lambda_- / (lambda_+ - lambda_-).", "Numerics", seed.lambda_R))
+LAMBDA_R_EQUAL_RATES = SeedStatement(
+    "Setting R_0 = R_lambda gives lambda_R = lambda_+ lambda_- / (lambda_+ - lambda_-).", "Numerics",
+    (SeedFormula("solve R_0 = R_lambda for lambda", lambda: seed.lambda_R, lambda: tn.lambda_R, _EDGES, "tuning_gd"),))
+
+
+@claim("lambda_R_equal_rates", "B", "S N", LAMBDA_R_EQUAL_RATES)
 def lambda_R_equal_rates(ctx: Context) -> Outcome:
     from scipy.optimize import brentq
 
-    pts = probes(ctx, **_EDGE_PROBES)
-    ev, ok = symbolic("solve R_0 = R_lambda for lambda", seed.lambda_R, tn.lambda_R.expr, pts)
+    ([ev], ok) = against_seed_all(ctx, LAMBDA_R_EQUAL_RATES)
     numbers, agree = {}, True
     for mu, L in _edge_pairs(ctx)[:3]:
         r0 = best_gd_step(mu, L)[1]
@@ -124,33 +135,39 @@ def _sampled_tuning(ctx: Context, finite, limit, name: str) -> tuple[Evidence, f
                     numbers, agrees=agree), 0.0
 
 
-@claim("mp_lambda_R", "B", "S N", SeedStatement(
-    "In the MP limit lambda_R = (1 - q)^2 / (4 q^(3/2)).", "Numerics", seed.mp_lambda_R))
+MP_LAMBDA_R = SeedStatement(
+    "In the MP limit lambda_R = (1 - q)^2 / (4 q^(3/2)).", "Numerics",
+    (SeedFormula("lambda_R at the MP edges", lambda: seed.mp_lambda_R, lambda: mpl.lambda_R, (_RATIO,), "mp_limits"),))
+
+
+@claim("mp_lambda_R", "B", "S N", MP_LAMBDA_R)
 def mp_lambda_R(ctx: Context) -> Outcome:
-    ev, ok = symbolic("lambda_R at the MP edges", seed.mp_lambda_R, mpl.lambda_R.expr, probes(ctx, q=_RATIO))
+    ([ev], ok) = against_seed_all(ctx, MP_LAMBDA_R)
     evn, _ = _sampled_tuning(ctx, tn.lambda_R, mpl.lambda_R, "lambda_R")
     return judged(ok, [ev, evn], f"lambda_R(0.7) = {fmt(mpl.lambda_R(0.7))}",
                   f"lambda_R = {sp.sstr(mpl.lambda_R.expr)}")
 
 
-@claim("mp_eta", "B", "S N", SeedStatement(
+MP_ETA = SeedStatement(
     "In the MP limit eta_0 = q/(1 + q) and eta_lambda = 4 q^(3/2) / ((1 + q)(1 + sqrt q)^2).", "Numerics",
-    (seed.mp_eta_gd, seed.mp_eta_ridge)))
+    (SeedFormula("eta_0 at the MP edges", lambda: seed.mp_eta_gd, lambda: mpl.eta_gd, (_RATIO,), "mp_limits"),
+     SeedFormula("eta_lambda at the MP edges and lambda_R", lambda: seed.mp_eta_ridge, lambda: mpl.eta_ridge, (_RATIO,),
+                 "mp_limits")))
+
+
+@claim("mp_eta", "B", "S N", MP_ETA)
 def mp_eta(ctx: Context) -> Outcome:
-    pts = probes(ctx, q=_RATIO)
-    ev0, ok0 = symbolic("eta_0 at the MP edges", seed.mp_eta_gd, mpl.eta_gd.expr, pts)
-    evl, okl = symbolic("eta_lambda at the MP edges and lambda_R", seed.mp_eta_ridge, mpl.eta_ridge.expr, pts)
+    (ev0, evl), ok = against_seed_all(ctx, MP_ETA)
     evn0, _ = _sampled_tuning(ctx, tn.eta_gd, mpl.eta_gd, "eta_0")
     evnl, _ = _sampled_tuning(ctx, lambda lo, hi: tn.eta_gd_ridge(hi, tn.lambda_R(lo, hi)), mpl.eta_ridge,
                               "eta_lambda at the sampled lambda_R")
-    ok = ok0 and okl
     return judged(ok, [ev0, evl, evn0, evnl],
                   key=f"eta_0(0.7) = {fmt(mpl.eta_gd(0.7))}, eta_lambda(0.7) = {fmt(mpl.eta_ridge(0.7))}")
 
 
 @claim("ridge_correction_below_3pct", "B", "S N M", SeedStatement(
     "In the MP limit at lambda = lambda_R the finite-lambda correction to Eq. 3 stays below 3 % for every q < 1.",
-    "Numerics", seed.ridge_correction_bound))
+    "Numerics"))
 def ridge_correction_below_3pct(ctx: Context) -> Outcome:
     sup = ridge_correction_sup()
     crossing = ridge_correction_crossing(float(seed.ridge_correction_bound))
@@ -211,43 +228,50 @@ def _heavy_ball_numbers(ctx: Context) -> dict[float, tuple[float, float, float]]
     return out
 
 
-@claim("momentum_beta_q", "B", "S N", SeedStatement(
-    "The optimal heavy-ball momentum is beta = q, with and without ridge.", "Numerics", seed.mp_beta))
+MOMENTUM_BETA = SeedStatement(
+    "The optimal heavy-ball momentum is beta = q, with and without ridge.", "Numerics",
+    (SeedFormula("beta at the MP edges", lambda: seed.mp_beta, lambda: mpl.beta_momentum, (_RATIO,), "mp_limits"),
+     SeedFormula("beta at the MP edges with lambda_R", lambda: seed.mp_beta, lambda: mpl.beta_momentum_ridge, (_RATIO,),
+                 "mp_limits")))
+
+
+@claim("momentum_beta_q", "B", "S N", MOMENTUM_BETA)
 def momentum_beta_q(ctx: Context) -> Outcome:
-    pts = probes(ctx, q=_RATIO)
-    ev0, ok0 = symbolic("beta at the MP edges", seed.mp_beta, mpl.beta_momentum.expr, pts)
-    evl, okl = symbolic("beta at the MP edges with lambda_R", seed.mp_beta, mpl.beta_momentum_ridge.expr, pts)
+    (ev0, evl), ok = against_seed_all(ctx, MOMENTUM_BETA)
     direct = _heavy_ball_numbers(ctx)
     numbers = {f"q={qv}": {"beta_direct": b_, "eta_direct": e_, "factor_direct": f_} for qv, (e_, b_, f_) in direct.items()}
     agree = all(close(b_, qv, 2e-3) for qv, (e_, b_, f_) in direct.items())
     evn = Evidence("N", "Nelder-Mead over (eta, beta) of the worst spectral radius on an 801-point grid of the MP "
                    "support (tolerance 0.2 %: the objective has a kink at the optimum)", numbers, agrees=agree)
-    ok = ok0 and okl
     return judged(ok, [ev0, evl, evn], key="beta = q (both)")
 
 
-@claim("momentum_eta", "B", "S N", SeedStatement(
+MOMENTUM_ETA = SeedStatement(
     "With momentum the optimal steps are eta_0 = q and eta_lambda = (1 - sqrt q)^2 / lambda_R.", "Numerics",
-    (seed.mp_eta_momentum, seed.mp_eta_momentum_ridge)))
+    (SeedFormula("eta_0 with momentum", lambda: seed.mp_eta_momentum, lambda: mpl.eta_momentum, (_RATIO,), "mp_limits"),
+     SeedFormula("eta_lambda with momentum", lambda: seed.mp_eta_momentum_ridge, lambda: mpl.eta_momentum_ridge, (_RATIO,),
+                 "mp_limits")))
+
+
+@claim("momentum_eta", "B", "S N", MOMENTUM_ETA)
 def momentum_eta(ctx: Context) -> Outcome:
-    pts = probes(ctx, q=_RATIO)
-    ev0, ok0 = symbolic("eta_0 with momentum", seed.mp_eta_momentum, mpl.eta_momentum.expr, pts)
-    evl, okl = symbolic("eta_lambda with momentum", seed.mp_eta_momentum_ridge, mpl.eta_momentum_ridge.expr, pts)
+    (ev0, evl), ok = against_seed_all(ctx, MOMENTUM_ETA)
     direct = _heavy_ball_numbers(ctx)
     numbers = {f"q={qv}": {"eta_direct": e_, "derived": mpl.eta_momentum(qv)} for qv, (e_, b_, f_) in direct.items()}
     agree = all(close(e_, mpl.eta_momentum(qv), 2e-3) for qv, (e_, b_, f_) in direct.items())
     evn = Evidence("N", "step size of the direct (eta, beta) minimization", numbers, agrees=agree)
-    ok = ok0 and okl
-    return judged(ok, [ev0, evl, evn],
-                  key=f"eta_lambda = {sp.sstr(mpl.eta_momentum_ridge.expr)}")
+    return judged(ok, [ev0, evl, evn], key=f"eta_lambda = {sp.sstr(mpl.eta_momentum_ridge.expr)}")
 
 
-@claim("momentum_rate", "B", "S N M", SeedStatement(
+MOMENTUM_RATE = SeedStatement(
     "The optimal momentum factor is sqrt(N_tr/D), up to 50 % faster than without momentum.", "Numerics",
-    seed.mp_rate_momentum))
+    (SeedFormula("heavy-ball factor at the MP edges", lambda: seed.mp_rate_momentum, lambda: mpl.rate_momentum, (_RATIO,),
+                 "mp_limits"),))
+
+
+@claim("momentum_rate", "B", "S N M", MOMENTUM_RATE)
 def momentum_rate(ctx: Context) -> Outcome:
-    ev, ok = symbolic("heavy-ball factor at the MP edges", seed.mp_rate_momentum, mpl.rate_momentum.expr,
-                      probes(ctx, q=_RATIO))
+    ([ev], ok) = against_seed_all(ctx, MOMENTUM_RATE)
     factor_ratio = sp.simplify(mpl.rate_momentum.expr / mpl.rate_gd.expr)
     step_ratio = lambda qv: math.log(mpl.rate_momentum(qv)) / math.log(mpl.rate_gd(qv))  # noqa: E731
     inf_ratio = float(sp.limit(factor_ratio, q, 0, "+"))
@@ -288,7 +312,7 @@ def momentum_keeps_plateaus(ctx: Context) -> Outcome:
     beta_free = beta not in fixed_point.free_symbols
     flat = mode_errors(0.0, 0.3, 0.7, 50)
     flat_still = bool(np.all(flat == 1.0))
-    same_lambda = sp.simplify(tn.DM.steps[-1].expr - tn.lambda_R.expr) == 0
+    same_lambda = sp.simplify(tn.derive().momentum["lambda_R"] - tn.lambda_R.expr) == 0
     ev = Evidence("S", "the fixed point of the heavy-ball step has no beta; a flat mode (h = 0, no ridge) keeps its "
                   "error (velocity starts at zero); equal momentum rates again mean equal condition numbers",
                   {"fixed_point": sp.sstr(fixed_point), "beta_free": beta_free, "flat_mode_frozen": flat_still,

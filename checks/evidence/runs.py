@@ -1,7 +1,6 @@
 """Shared simulation runs for the M evidence, one per (context, variant), cached."""
 from __future__ import annotations
 
-from functools import lru_cache
 
 import numpy as np
 import torch
@@ -22,10 +21,6 @@ def setting_for(ctx: Context, **changes) -> LinearSetting:
     return base.with_(**changes)
 
 
-#: the seed's text names 5e-3 for the lasso's lambda; its notebook's final run used 1.2e-3
-LASSO_LAMBDAS = (5e-3, 1.2e-3)
-
-
 def sparse_teacher_runs(ctx: Context, lasso_lam: float) -> dict[str, LinearRun]:
     """GD, ridge and lasso on the random and on the sparse teacher (d = 0.4 D), same designs and S0."""
     p = ctx.profile
@@ -34,9 +29,9 @@ def sparse_teacher_runs(ctx: Context, lasso_lam: float) -> dict[str, LinearRun]:
     return {t: linear_run(ctx, teacher=t, **common) for t in ("random", "sparse")}
 
 
-@lru_cache(maxsize=8)
 def linear_run(ctx: Context, **changes) -> LinearRun:
-    return train(setting_for(ctx, **changes))
+    """The seed's linear experiment with ``changes``, trained once per context."""
+    return ctx.cached(("linear_run", tuple(sorted(changes.items()))), lambda: train(setting_for(ctx, **changes)))
 
 
 def final(run: LinearRun | networks.NetworkRun, method: str, which: str = "gen") -> np.ndarray:
@@ -64,17 +59,11 @@ def describe(run: LinearRun | networks.NetworkRun) -> str:
     return f"{s.n_sets} data sets, D={s.dim}, {width}, N_tr={s.n_train}, {s.epochs} epochs"
 
 
-_EXCESS: dict[int, tuple[LinearRun, dict[str, np.ndarray]]] = {}  # keeps the run alive so its id stays unique
-
-
-def expected_excess(run: LinearRun, method: str) -> np.ndarray:
+def expected_excess(ctx: Context, run: LinearRun, method: str) -> np.ndarray:
     """Per set: how far l_gen is still expected to be from its plateau at the last epoch, from that set's
     own spectrum and hyperparameters (``theory.curves.expected_curves``, averaged over the eigenbasis).
-    Several claims ask for the same (run, method): computed once."""
-    memo = _EXCESS.setdefault(id(run), (run, {}))[1]
-    if method not in memo:
-        memo[method] = _expected_excess(run, method)
-    return memo[method]
+    Several claims ask for the same (run, method): computed once per context (which also holds the run)."""
+    return ctx.cached(("expected_excess", id(run), method), lambda: _expected_excess(run, method))
 
 
 def _expected_excess(run: LinearRun, method: str) -> np.ndarray:
@@ -110,6 +99,6 @@ def network_setting(ctx: Context, model: str) -> networks.NetworkSetting:
                       device=ctx.device, **sizes)
 
 
-@lru_cache(maxsize=2)
 def network_run(ctx: Context, model: str) -> networks.NetworkRun:
-    return networks.train(network_setting(ctx, model))
+    """The seed's over-parametrized example ``model``, trained once per context."""
+    return ctx.cached(("network_run", model), lambda: networks.train(network_setting(ctx, model)))

@@ -42,7 +42,7 @@ def unregularized_plateau(ctx: Context) -> Evidence:
     averaged = 0.5 * (1 - run.setting.n_samples / run.setting.dim) * float(delta0 @ delta0)
     numbers, ok = {}, True
     for m in ("gd", "momentum"):
-        reached = final(run, m) - expected_excess(run, m)
+        reached = final(run, m) - expected_excess(ctx, run, m)
         paired = within_errors(reached - exact, 0.0, allowance=ROUNDING)
         mean = within_errors(reached, averaged)
         numbers[m] = {"final_minus_own_plateau": paired.as_dict(), "vs_eq1": mean.as_dict()}
@@ -65,7 +65,7 @@ def ridge_plateau(ctx: Context) -> Evidence:
     mp_value = gf.ridge_plateau(s.q, float(lambda_R(s.q)))
     numbers, ok = {}, True
     for m in ("ridge", "momentum_ridge"):
-        reached = final(run, m) - expected_excess(run, m)
+        reached = final(run, m) - expected_excess(ctx, run, m)
         paired = within_errors(reached - exact, 0.0, allowance=ROUNDING)
         vs_mp = within_errors(reached, mp_value, allowance=5 * mp_value / s.dim)
         numbers[m] = {"final_minus_own_eq2": paired.as_dict(), "vs_mp_eq2": vs_mp.as_dict()}
@@ -79,7 +79,7 @@ def ridge_correction_measured(ctx: Context) -> Evidence:
     run = linear_run(ctx)
     s = run.setting
     leading = 0.5 * (1 - s.q) * float(run.teacher @ run.teacher)
-    measured = (final(run, "ridge") - expected_excess(run, "ridge")) / leading - 1
+    measured = (final(run, "ridge") - expected_excess(ctx, run, "ridge")) / leading - 1
     predicted = float(ridge_correction(s.q))
     cmp = within_errors(measured, predicted, allowance=5 / s.dim)
     return Evidence("M", f"measured relative excess of the ridge plateau over Eq. 3's leading term ({_size(ctx)}) vs "
@@ -135,7 +135,7 @@ def momentum_plateaus(ctx: Context) -> Evidence:
     run = linear_run(ctx)
     numbers, ok = {}, True
     for a, b in (("momentum", "gd"), ("momentum_ridge", "ridge")):
-        reached = [final(run, m) - expected_excess(run, m) for m in (a, b)]
+        reached = [final(run, m) - expected_excess(ctx, run, m) for m in (a, b)]
         cmp = within_errors(reached[0] - reached[1], 0.0, allowance=ROUNDING)
         numbers[f"{a} - {b}"] = cmp.as_dict()
         ok &= cmp.ok

@@ -22,12 +22,44 @@ PLACEHOLDER = re.compile(r"\bsee (the )?(evidence|readings|numbers)\b", re.IGNOR
 
 
 @dataclass(frozen=True)
+class SeedFormula:
+    """One formula of the seed beside the one we derive for it, declared once.
+
+    The claim's check compares the two on probe points of ``ranges`` (``judging.against_seed``), the report
+    prints both, and docs/derivations.md shows the pair in the section of the derivation ``derivation``.
+    """
+
+    label: str  # what is compared, in words
+    seed: Callable[[], Any]  # the transcription (checks/claims/seed.py), looked up when compared
+    derived: Callable[[], Any]  # our derivation, looked up when compared (theory derives on first use)
+    ranges: tuple[tuple[Any, float, float], ...]  # (symbol, low, high): the domain of the comparison
+    derivation: str = ""  # the key of the derivation that produces ``derived``
+
+    def seed_expr(self) -> Any:
+        return self.seed()
+
+    def derived_expr(self) -> Any:
+        value = self.derived()
+        return getattr(value, "expr", value)
+
+
+@dataclass(frozen=True)
 class SeedStatement:
-    """What the seed says, in our words, with its formula when it has one."""
+    """What the seed says, in our words, where, and the formulas it states (each beside our derivation)."""
 
     paraphrase: str
     where: str
-    expr: Any = None  # a SymPy expression, a number, or None
+    formulas: tuple[SeedFormula, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not all(isinstance(f, SeedFormula) for f in self.formulas):
+            raise TypeError("formulas must be SeedFormula declarations (the seed's formula beside our derivation)")
+
+    def formula(self, label: str) -> SeedFormula:
+        for f in self.formulas:
+            if f.label == label:
+                return f
+        raise KeyError(f"no seed formula labelled {label!r}; have {[f.label for f in self.formulas]}")
 
 
 @dataclass
@@ -153,6 +185,8 @@ class Result:
             "verdict": o.verdict,
             "agreement": o.agreement,
             "kinds": self.claim.kinds,
+            "seed_formulas": [{"label": f.label, "seed": str(f.seed_expr()), "derivation": f.derivation}
+                              for f in self.claim.seed.formulas],
             "key": o.key,
             "evidence": [e.to_json() for e in o.evidence],
         }

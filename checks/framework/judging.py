@@ -6,18 +6,32 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from gentoys.checks.framework.claim import Evidence, Outcome, Reading
+from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedFormula, SeedStatement
 from gentoys.checks.framework.compare import same_expression
 from gentoys.checks.framework.profile import Context
 
 
+def probe_points(ranges, n: int, seed: int, digits: int = 6) -> list[dict[sp.Symbol, float]]:
+    """``n`` random points, each symbol of ``ranges`` ((symbol, low, high), ...) uniform in its interval."""
+    rng = np.random.default_rng(seed)
+    return [{sym: float(np.round(rng.uniform(lo, hi), digits)) for sym, lo, hi in ranges} for _ in range(n)]
+
+
 def probes(ctx: Context, **ranges: tuple[sp.Symbol, float, float]) -> list[dict[sp.Symbol, float]]:
     """``ctx.profile.n_probes`` random points, each symbol uniform in its (low, high)."""
-    rng = np.random.default_rng(ctx.seed + 17)
-    return [
-        {sym: float(np.round(rng.uniform(lo, hi), 6)) for sym, lo, hi in ranges.values()}
-        for _ in range(ctx.profile.n_probes)
-    ]
+    return probe_points(ranges.values(), ctx.profile.n_probes, ctx.seed + 17)
+
+
+def against_seed_all(ctx: Context, statement: SeedStatement) -> tuple[list[Evidence], bool]:
+    """S evidence for every formula a seed statement declares, and whether all of them match."""
+    pairs = [against_seed(ctx, f) for f in statement.formulas]
+    return [ev for ev, _ in pairs], all(ok for _, ok in pairs)
+
+
+def against_seed(ctx: Context, formula: SeedFormula) -> tuple[Evidence, bool]:
+    """S evidence: a declared seed formula against our derivation, on the profile's probe points."""
+    return symbolic(formula.label, formula.seed_expr(), formula.derived_expr(),
+                    probe_points(formula.ranges, ctx.profile.n_probes, ctx.seed + 17))
 
 
 def symbolic(summary: str, seed_expr, derived_expr, points) -> tuple[Evidence, bool]:
