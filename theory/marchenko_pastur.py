@@ -185,7 +185,8 @@ class MarchenkoPastur:
         inside = (xs > self.lower) & (xs < self.upper)
         with np.errstate(invalid="ignore", divide="ignore"):
             unit = _density(self.q, np.where(inside, xs, self.sigma2) / self.sigma2) / self.sigma2
-        return _out(np.where(inside, np.real(unit), 0.0))
+        # x / sigma2 may round a hair outside the unit-scale support, where the radicand is negative
+        return _out(np.where(inside & np.isfinite(unit), np.real(unit), 0.0))
 
     def logpdf(self, x):
         """log pdf: -inf off the support and at the atom."""
@@ -289,7 +290,7 @@ class MarchenkoPastur:
 
     # --- integrals against the law --------------------------------------------------------
 
-    def _integrate(self, f, lb: float, ub: float) -> float:
+    def _integrate(self, f, lb: float, ub: float, tol: float = 1e-12) -> float:
         """integral of f(x) pdf(x) over [lb, ub] ∩ support, in the angle x = mid - half cos(theta).
 
         The substitution turns the square-root edges of the density into a smooth
@@ -306,7 +307,7 @@ class MarchenkoPastur:
             dens = self.pdf(v)
             return f(v) * dens * half * math.sin(t) if dens > 0 else 0.0
 
-        return integrate.quad(integrand, t_a, t_b, limit=200, epsabs=1e-14, epsrel=1e-12)[0]
+        return integrate.quad(integrand, t_a, t_b, limit=200, epsabs=tol * 1e-2, epsrel=tol)[0]
 
     def expect(self, func=None, lb: float | None = None, ub: float | None = None, conditional: bool = False) -> float:
         """E[func(X)] over lb <= X <= ub: ``atom * func(0)`` (when 0 is in range) plus the continuous integral.
@@ -330,7 +331,9 @@ class MarchenkoPastur:
     def entropy(self) -> float:
         """-(1 - q) log(1 - q) - integral pdf log pdf (entropy w.r.t. counting measure at 0 + Lebesgue)."""
         atom_part = -self.atom * math.log(self.atom) if self.atom > 0 else 0.0
-        return atom_part - self._integrate(lambda v: math.log(self.pdf(v)), self.lower, self.upper)
+        # log pdf diverges (integrably) at an edge where pdf vanishes or, for q = 1, blows up at 0:
+        # quad reaches ~1e-11 there, not 1e-13
+        return atom_part - self._integrate(lambda v: math.log(self.pdf(v)), self.lower, self.upper, tol=1e-10)
 
     # --- transform and samples ------------------------------------------------------------
 
