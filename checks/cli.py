@@ -8,7 +8,7 @@ Exit codes, the same for every command:
   stale (``derive --check``, ``errors --check``).
 * 2 (EXIT_BAD_INPUT): bad input (an unknown option value or claim id, a
   parameter out of its domain, a command that needs a checkout run outside
-  one), or a run that could not complete (a crashed check): an ``error:``
+  one), or a run that could not complete (a crashed check, Ctrl-C): an ``error:``
   line on stderr says which, and no report is written.
 
 ``-q/--quiet`` and ``-v/--verbose`` on the long commands (verify, figures,
@@ -33,8 +33,10 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            _fail("Aborted (interrupted): the run did not complete")
         except Exception as exc:  # noqa: BLE001 - the exit-code convention: a crash is not "a check failed"
             traceback.print_exc()
             _fail(f"the run could not complete: {type(exc).__name__}: {exc}")
