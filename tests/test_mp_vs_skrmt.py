@@ -58,7 +58,7 @@ def test_below_the_support_scikit_rmt_misplaces_the_atom(q, s2):
     assert np.mean(eig <= gap) == pytest.approx(1 - q, abs=1 / 100)
 
 
-@pytest.mark.parametrize("q,s2", [(0.25, 1.0), (0.5, 2.5)])  # scipy's generic moments take seconds each
+@pytest.mark.parametrize("q,s2", [(0.5, 2.5)])  # scipy's generic moments take seconds each (docs: more cases)
 def test_moments_which_is_right(q, s2):
     """Moments against mpmath: ours agree; scikit-rmt's carry (1 - q) lambda_-^k from the misplaced atom."""
     ours, theirs = MarchenkoPastur(q, sigma2=s2), _theirs(q, s2)
