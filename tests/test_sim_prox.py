@@ -27,7 +27,7 @@ def _run(X, y, make, alpha, scaling, steps=6000):
     n = len(y)
     Xt, yt = torch.tensor(X), torch.tensor(y)
     w = torch.zeros(X.shape[1], dtype=torch.float64, requires_grad=True)
-    opt = L1Prox(make([w]), alpha, scaling)
+    opt = L1Prox(make([w]), alpha, scaling, strict=False)
     for _ in range(steps):
         opt.zero_grad()
         (((Xt @ w - yt) ** 2).sum() / (2 * n)).backward()
