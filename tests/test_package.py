@@ -1,4 +1,5 @@
 """The installed package: one gentoys namespace, a wheel that holds gentoys/ alone, one name per module."""
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -40,8 +41,11 @@ def test_every_project_module_loads_under_its_gentoys_name_only():
 def test_the_wheel_holds_the_gentoys_package_alone(tmp_path):
     """Build the wheel as a user would (pip, isolated build) and list it: gentoys/ and the metadata, no tools/,
     no tests/, no top-level theory/, sim/ or checks/."""
+    src = tmp_path / "src"  # a copy: setuptools writes build/ into the tree it builds
+    for name in ("pyproject.toml", "README.md", "theory", "sim", "checks"):
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, src / name)
     out = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path),
-                          str(ROOT)], capture_output=True, text=True)
+                          str(src)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
     (wheel,) = tmp_path.glob("gentoys-*.whl")
     tops = {Path(n).parts[0] for n in zipfile.ZipFile(wheel).namelist()}
