@@ -75,9 +75,9 @@ def test_tiny_points_of_the_simulated_sweeps(monkeypatch, tmp_path):
     assert ms["speedup_mean"] > 1
     assert ms["theory_mp"] == pytest.approx(math.log(math.sqrt(0.5)) / math.log((kappa - 1) / (kappa + 1)), rel=1e-9)
     monkeypatch.setattr(lasso_phase, "N_SETS", 4)
-    monkeypatch.setattr(lasso_phase, "EPOCHS", 50)
+    monkeypatch.setattr(lasso_phase, "STEP_LENGTH", 10.0)
     lp = lasso_phase.run_point({"q": 0.5, "sparsity": 0.1, "lam": 5e-3}, 1, "cpu")
     assert lp["ridge_mean"] > 0 and lp["lasso_mean"] > 0
-    table = pd.DataFrame([{"q": 0.5, "sparsity": 0.1, "lam": 5e-3, **lp}, {"q": 0.7, "sparsity": 0.1, "lam": 5e-3, **lp}])
+    table = pd.DataFrame([{"q": q, "sparsity": 0.1, "lam": 5e-3, **lp} for q in (0.5, 0.7)])
     summary = lasso_phase.summarize(table)
     assert len(lasso_phase.figure(table, summary, tmp_path)) == 2

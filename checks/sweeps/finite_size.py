@@ -4,7 +4,8 @@ Marchenko-Pastur values as D grows, D x method.
 Measured per point, over data sets sampled at q = 0.7:
 
 * ``sim``: the simulated plateau, heavy ball (``momentum``, Eq. 1) or heavy ball with ridge lambda_R(q)
-  (``momentum_ridge``, Eq. 2), tuned per set from its extreme eigenvalues (ridge: the MP lambda_R for all), until converged, ell_gen at the last
+  (``momentum_ridge``, Eq. 2), tuned per set from its extreme eigenvalues (ridge: the MP lambda_R for all),
+  until converged, ell_gen at the last
   epoch per unit ||S0 - T||^2 (Eq. 1) or ||T||^2 (Eq. 2);
 * ``exact``: the same set's exact t -> infinity plateau (Woodbury solves: ||P0 (S0 - T)||^2 / 2, or
   ||lam (Sigma + lam)^-1 T||^2 / 2), so ``sim - exact`` is the simulation's own convergence error;
@@ -141,7 +142,8 @@ SWEEP = Sweep(
     description="deviation of the simulated plateaus (Eq. 1, Eq. 2) from their MP values, D x method, q = 0.7",
     grid={"D": (100, 200, 400, 800, 1600), "method": ("momentum", "momentum_ridge")},
     run_point=run_point, peak_bytes=peak_bytes, summarize=summarize, figure=figure,
-    measured="torch simulation (heavy ball tuned per set, ridge at the MP lambda_R(q), 300 epochs) over 16-256 sampled sets per "
+    measured="torch simulation (heavy ball tuned per set, ridge at the MP lambda_R(q), 300 epochs) over 16-256 "
+             "sampled sets per "
              "point: the final ell_gen per unit ||S0-T||^2 (Eq. 1) or ||T||^2 (Eq. 2); beside it each set's exact "
              "plateau (Woodbury solves) and its teacher-averaged value from the set's spectrum",
     theory="unregularized_plateau(q) = (1-q)/2 and ridge_plateau(q, lambda_R(q)) (Marchenko-Pastur); "
