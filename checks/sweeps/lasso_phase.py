@@ -74,14 +74,17 @@ def peak_bytes(point: Point) -> int:
 
 
 def summarize(table: pd.DataFrame) -> dict:
-    boundary = {}
+    boundary, everywhere = {}, []
     for (sparsity, lam), rows in table.groupby(["sparsity", "lam"]):
-        q_star = crossing(rows["q"], rows["ridge_minus_lasso_mean"], 0.0)
-        boundary[f"sparsity={sparsity:g}, lam={lam:g}"] = q_star
+        rows = rows.sort_values("q")
+        key = f"sparsity={sparsity:g}, lam={lam:g}"
+        boundary[key] = crossing(rows["q"], rows["ridge_minus_lasso_mean"], 0.0)
+        if (rows["ridge_minus_lasso_mean"] > 0).all():
+            everywhere.append(key)
     return {"D": DIM, "n_sets": N_SETS, "step_times_epochs": STEP_LENGTH,
             "max_lasso_last_tenth_change": float(table["lasso_last_tenth_change"].max()),
             "theory": lasso_theory() is not None,
-            "boundary_q": boundary,
+            "boundary_q": boundary, "lasso_lower_on_the_whole_grid": everywhere,
             "note": "boundary_q: the q at which ridge - lasso turns positive (lasso lower); NaN: no sign change on "
                     "the grid (lasso lower everywhere if the difference is positive at the smallest q)"}
 
