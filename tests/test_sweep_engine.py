@@ -100,13 +100,13 @@ def test_a_worker_killed_mid_sweep_is_replaced_and_the_table_is_identical(refere
 
     def kill_one_worker(row):
         if not killed:
-            pids = client.run(os.getpid)
-            address, pid = sorted(pids.items())[0]
-            os.kill(pid, signal.SIGKILL)
-            killed.append((address, len(load_rows(tmp_path))))
+            busy = [w for w, keys in client.processing().items() if keys]  # a worker with a point in hand
+            address = (busy or sorted(client.scheduler_info()["workers"]))[0]
+            os.kill(client.run(os.getpid, workers=[address])[address], signal.SIGKILL)
+            killed.append((address, len(load_rows(tmp_path)), bool(busy)))
 
     result = run_sweep(SWEEP, GRID, tmp_path, client, seed=3, progress=False, on_row=kill_one_worker)
-    assert killed and killed[0][1] < len(expand(GRID))  # the kill came mid-sweep
+    assert killed and killed[0][1] < len(expand(GRID)) and killed[0][2]  # mid-sweep, a point in hand
     assert (result.table["status"] == "ok").all()
     pd.testing.assert_frame_equal(_numbers(result.table), _numbers(reference))
     client.wait_for_workers(2, timeout=60)  # the nanny has restarted it
