@@ -278,13 +278,34 @@ def errors(check: bool) -> None:
     sys.exit(_tool("gentoys errors", "errors").main(["--check"] if check else []))
 
 
-WORKLOADS = ("gen_linear", "two_layer", "relu")
+@main.command()
+@click.argument("name", required=False)
+@click.option("--list", "list_", is_flag=True, help="List the built-in sweeps and their default grids.")
+@click.option("--grid", "grid", multiple=True, metavar="KEY=V1,V2|KEY=START:STOP:N",
+              help="Replace one axis of the default grid (repeatable).")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Output folder (default: sweeps/NAME).")
+@click.option("--scheduler", default=None, metavar="ADDRESS", help="A running Dask scheduler, e.g. tcp://host:8786 "
+              "(default: a LocalCluster on this machine).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="LocalCluster processes (default: cores).")
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def sweep(name: str | None, list_: bool, grid: tuple[str, ...], out: str | None, scheduler: str | None,
+          workers: int | None, device: str, seed: int, quiet: bool) -> None:
+    """Run a sweep over a grid on a Dask cluster; exit code = number of failed points (at most 100)."""
+    from gentoys.checks.sweeps.command import run_command
+
+    sys.exit(run_command(name, list_, grid, out, scheduler, workers, device, seed, quiet, _console()))
+
+
+WORKLOADS = ("gen_linear", "two_layer", "relu", "sweep")
+DEFAULT_WORKLOADS = WORKLOADS[:3]  # `sweep` starts local clusters: only when asked for
 
 
 @main.command()
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Also write the timings here.")
 @click.option("--workload", "workloads", type=click.Choice(WORKLOADS), multiple=True,
-              help="Workloads to time (repeatable; default: all).")
+              help="Workloads to time (repeatable; default: all but sweep).")
 @click.option("--sets", type=click.IntRange(min=1), default=100, show_default=True,
               help="Data sets of the gen_linear workload.")
 @click.option("--net-sets", type=click.IntRange(min=1), default=20, show_default=True,
@@ -312,9 +333,10 @@ def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets
         "gen_linear": lambda: bench_gen_linear(LinearSetting(n_sets=sets, device=dev)),
         "two_layer": lambda: bench_network(networks.TWO_LAYER.with_(n_sets=net_sets, device=dev), baseline_sets),
         "relu": lambda: bench_network(networks.RELU.with_(n_sets=net_sets, device=dev), baseline_sets),
+        "sweep": lambda: __import__("gentoys.checks.sweeps.bench", fromlist=["bench_sweep"]).bench_sweep(),
     }
     results = {}
-    for name in workloads or WORKLOADS:
+    for name in workloads or DEFAULT_WORKLOADS:
         status = Console().status(f"timing {name} (batched, then the per-set baseline)...") if verbosity == 0 \
             else nullcontext()
         try:

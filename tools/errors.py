@@ -261,6 +261,11 @@ def _cli_cases() -> list[Case]:
             (("bench", "--sets", "0"), "--sets", "0"),
             (("bench", "--sets", "2.5"), "--sets", "'2.5'"),
             (("bench", "--device", "tpu"), "--device", "'tpu'"),
+            (("sweep", "nope"), "sweep", "'nope'"),
+            (("sweep", "finite_size", "--grid", "q=0.5"), "--grid", "'q'"),
+            (("sweep", "ridge_correction", "--grid", "q=0:1"), "--grid", "'q=0:1'"),
+            (("sweep", "ridge_correction", "--grid", "D=10:x:3"), "--grid", "'D=10:x:3'"),
+            (("sweep", "ridge_correction", "--workers", "0"), "--workers", "0"),
         ]
     ]
 
