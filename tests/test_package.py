@@ -42,6 +42,7 @@ def test_the_wheel_holds_the_gentoys_package_alone(tmp_path):
     """Build the wheel as a user would (pip, isolated build) and list it: gentoys/ and the metadata, no tools/,
     no tests/, no top-level theory/, sim/ or checks/."""
     src = tmp_path / "src"  # a copy: setuptools writes build/ into the tree it builds
+    src.mkdir()
     for name in ("pyproject.toml", "README.md", "theory", "sim", "checks"):
         (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, src / name)
     out = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path),
