@@ -25,6 +25,18 @@ import pytest
 from gentoys.checks.evidence.numerics import mp_average
 from gentoys.theory import MarchenkoPastur
 
+def _removed_in_scipy(*args, **kwargs):
+    raise NotImplementedError("scipy.misc.derivative was removed in SciPy 1.12; scikit-rmt's Tracy-Widom "
+                              "approximator needs it, the Marchenko-Pastur law compared here does not")
+
+
+# scikit-rmt 2.1.1 imports scipy.misc.derivative at import time (for its Tracy-Widom approximator only); on a
+# SciPy without it, a stand-in that fails loudly if ever called lets the package import
+import scipy.misc  # noqa: E402
+
+if not hasattr(scipy.misc, "derivative"):
+    scipy.misc.derivative = _removed_in_scipy
+
 skrmt = pytest.importorskip("skrmt.ensemble.spectral_law")
 logging.getLogger("skrmt").setLevel(logging.ERROR)  # it warns that lambda >= 1 "may be unstable"
 
