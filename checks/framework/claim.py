@@ -33,7 +33,7 @@ class Evidence:
     kind: Kind
     summary: str
     numbers: dict[str, Any] = field(default_factory=dict)
-    agrees: bool = True  # do our routes agree with each other here?
+    agrees: bool | None = True  # do our routes agree with each other here? None: a single route, not counted
     pending: bool = False  # evidence that a later component will supply
 
     def to_json(self) -> dict[str, Any]:
@@ -70,7 +70,7 @@ class Outcome:
 
     @property
     def agreement(self) -> bool:
-        return all(e.agrees for e in self.evidence)
+        return all(e.agrees for e in self.evidence if e.agrees is not None)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,6 @@ def claim(id: str, group: str, kinds: str, seed: SeedStatement) -> Callable:
 
 def load_all() -> dict[str, Claim]:
     """Import every claim module (registration happens at import)."""
-    from gentoys.checks.claims import factorization, linear, networks, prox, sparse, tuning  # noqa: F401
+    from gentoys.checks.claims import factorization, lasso, linear, networks, prox, sparse, tuning  # noqa: F401
 
     return CLAIMS
