@@ -179,18 +179,20 @@ def calibration(a: float, q_value: float, sparsity: float, sig2: float, tau_valu
 
 
 def _solve_alpha(target: float, q_value: float, sparsity: float, sig2: float) -> float:
+    """The alpha whose calibration is ``target``: the last upward crossing on a geometric grid above alpha_min
+    (the calibration is non-decreasing, so it is the only one), refined by Brent's method."""
     a_lo = _alpha_min(q_value, sparsity)
-    step = 1e-6
-    lo = a_lo + step
-    while calibration(lo, q_value, sparsity, sig2) > target:
-        step /= 10
-        lo = a_lo + step
-        if step < 1e-15:
-            raise ArithmeticError(f"calibration stays above lam_BM={target:g} down to alpha_min={a_lo:g}")
-    hi = max(2 * a_lo, 1.0)
-    while calibration(hi, q_value, sparsity, sig2) < target:
-        hi *= 2
-    return optimize.brentq(lambda a: calibration(a, q_value, sparsity, sig2) - target, lo, hi, xtol=1e-13, rtol=1e-13)
+    grid = a_lo + np.geomspace(1e-9, 2.0, 60)
+    values = [calibration(a, q_value, sparsity, sig2) - target for a in grid]
+    while values[-1] < 0:
+        grid = np.append(grid, 2 * grid[-1])
+        values.append(calibration(grid[-1], q_value, sparsity, sig2) - target)
+    up = [i for i in range(len(values) - 1) if values[i] < 0 <= values[i + 1]]
+    if not up:
+        raise ArithmeticError(f"the calibration does not cross lam_BM={target:g} above alpha_min={a_lo:g}")
+    i = up[-1]
+    return optimize.brentq(lambda a: calibration(a, q_value, sparsity, sig2) - target, grid[i], grid[i + 1],
+                           xtol=1e-14, rtol=1e-14)
 
 
 def lasso_risk(q: float, sparsity: float, lam: float, dim: int, noise: float = 0.0) -> LassoRisk:

@@ -67,12 +67,35 @@ def _compare(ctx: Context, teacher: str, better: str, worse: str) -> dict:
     return out
 
 
-def _judge_wins(comparisons: list[dict], ratio: dict, label: str, evidence: Evidence, correction: str) -> Outcome:
+def _predicted(ctx: Context, teacher: str, better: str, worse: str) -> Evidence:
+    """N: the state evolution's lasso l_gen and ridge's MP plateau beside the measured means (prediction only: the
+    verdict stays the measured one; lasso_state_evolution judges the agreement)."""
+    from gentoys.theory import lambda_R, lasso_risk, ridge_plateau
+
+    p = ctx.profile
+    eps = 0.4 if teacher == "sparse" else 1.0
+    numbers = {}
+    for lam in LASSO_LAMBDAS:
+        run = _runs(ctx, lam)[teacher]
+        lasso = lasso_risk(0.7, round(eps * p.sim_dim) / p.sim_dim, lam, p.sim_dim).gen_loss
+        ridge = float(ridge_plateau(0.7, lambda_R(0.7)))
+        pred = {"lasso": lasso, "ridge": ridge}
+        numbers[f"lasso_lam={lam:g}"] = {
+            "predicted_ratio": pred[better] / pred[worse] if worse in pred else None,
+            "predicted_lasso": lasso, "predicted_ridge": ridge,
+            "measured_lasso": float(_final(run, "lasso").mean()), "measured_ridge": float(_final(run, "ridge").mean())}
+    return Evidence("N", f"state-evolution prediction of the lasso (lam sqrt(D) at D={p.sim_dim}) and the MP ridge "
+                    "plateau at lambda_R, beside the measured means; the measured lasso ran the seed's 500 epochs and "
+                    "one teacher, so it is not judged here", numbers, agrees=None)
+
+
+def _judge_wins(comparisons: list[dict], ratio: dict, label: str, evidence: Evidence, correction: str,
+                extra: tuple[Evidence, ...] = ()) -> Outcome:
     """A win at a lambda needs every comparison below -4 standard errors; the seed's text lambda decides."""
     wins = {k: all(c[k]["z"] < -4 for c in comparisons) for k in ratio}
     readings = [Reading(k, "confirmed" if w else "refuted", f"{label} = {ratio[k]['ratio']:.3f}") for k, w in wins.items()]
     holds = wins[f"lasso_lam={LASSO_LAMBDAS[0]:g}"]
-    return Outcome("confirmed" if holds else "refuted", [evidence], readings=readings,
+    return Outcome("confirmed" if holds else "refuted", [evidence, *extra], readings=readings,
                    key=", ".join(f"{k}: {label} {v['ratio']:.3f}" for k, v in ratio.items()),
                    correction="" if holds else correction)
 
@@ -86,7 +109,8 @@ def lasso_wins_sparse(ctx: Context) -> Outcome:
     ev = Evidence("M", f"final l_gen of lasso minus ridge and minus GD, paired, sparse teacher ({_size(ctx)}); "
                   "a win needs the mean difference below -4 standard errors", {"vs_ridge": vs_ridge, "vs_gd": vs_gd})
     return _judge_wins([vs_ridge, vs_gd], vs_ridge, "lasso/ridge", ev,
-                       "at the seed's lambda lasso is not significantly better; see evidence")
+                       "at the seed's lambda lasso is not significantly better; see evidence",
+                       (_predicted(ctx, "sparse", "lasso", "ridge"),))
 
 
 @claim("ridge_wins_random", "D", "M", SeedStatement(
@@ -94,4 +118,5 @@ def lasso_wins_sparse(ctx: Context) -> Outcome:
 def ridge_wins_random(ctx: Context) -> Outcome:
     cmp = _compare(ctx, "random", "ridge", "lasso")
     ev = Evidence("M", f"final l_gen of ridge minus lasso, paired, random teacher ({_size(ctx)})", cmp)
-    return _judge_wins([cmp], cmp, "ridge/lasso", ev, "ridge is not significantly better than lasso; see evidence")
+    return _judge_wins([cmp], cmp, "ridge/lasso", ev, "ridge is not significantly better than lasso; see evidence",
+                       (_predicted(ctx, "random", "ridge", "lasso"),))
