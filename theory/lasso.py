@@ -111,14 +111,26 @@ delta_of_alpha = DT.step(r"The critical $q$ at that sparsity, $q_{\rm DT}=M(\alp
 DT.step(r"Exact recovery as $\lambda\to0$ iff $q>q_{\rm DT}(\epsilon)$; $\rho=\epsilon/q$ is the Donoho-Tanner "
         r"weak threshold of the cross-polytope.")
 
+
+
+def stable(expr: sp.Expr) -> sp.Expr:
+    """The same function written for floating point: erf as 1 - erfc and everything expanded, so that the tails
+    cancel exactly in SymPy (no 1 - erf(x) for large x) and exp(a^2/2) exp(-a^2/2) never overflows."""
+    return sp.powsimp(sp.expand(expr.rewrite(sp.erfc)), combine="exp")
+
+
+D.step(r"For evaluation every expression is expanded with ${\rm erf}=1-{\rm erfc}$ (the Gaussian tails then "
+       r"carry no cancellation and no $e^{\alpha^2/2}$ overflows); e.g. the zero atom's share becomes",
+       stable(mse_zero))
+
 _A, _T = Param(alpha, POSITIVE, "alpha"), Param(tau, POSITIVE, "tau")
 _EPS = Param(eps, SPARSITY, "sparsity")
-soft_threshold_mse = Formula("soft_threshold_mse", mse_expr, (_A, _T, _EPS),
+soft_threshold_mse = Formula("soft_threshold_mse", stable(mse_expr), (_A, _T, _EPS),
                              "E[(eta(x0 + tau Z; alpha tau) - x0)^2] under (1-eps) delta_0 + eps N(0, 1/eps)")
-soft_threshold_slope = Formula("soft_threshold_slope", slope_expr, (_A, _T, _EPS),
+soft_threshold_slope = Formula("soft_threshold_slope", stable(slope_expr), (_A, _T, _EPS),
                                "E[eta'(x0 + tau Z; alpha tau)] = P(|x0 + tau Z| > alpha tau)")
-minimax_risk = Formula("minimax_risk", minimax_expr, (_A, _EPS), "lim_{tau -> 0} MSE / tau^2")
-alpha_min_risk = Formula("alpha_min_risk", large_tau, (_A, _EPS), "lim_{tau -> oo} MSE / tau^2")
+minimax_risk = Formula("minimax_risk", stable(minimax_expr), (_A, _EPS), "lim_{tau -> 0} MSE / tau^2")
+alpha_min_risk = Formula("alpha_min_risk", stable(large_tau), (_A, _EPS), "lim_{tau -> oo} MSE / tau^2")
 dt_sparsity_of_alpha = Formula("dt_sparsity_of_alpha", eps_of_alpha, (_A,), "sparsity whose minimax threshold is alpha")
 dt_ratio_of_alpha = Formula("dt_ratio_of_alpha", delta_of_alpha, (_A,), "Donoho-Tanner q at that sparsity")
 
