@@ -37,7 +37,7 @@ PROFILES = {
 
 #: sizes at which every check runs in seconds: for tests and for the mutation harness's verification pass
 TINY_SIZES = dict(dim=120, n_sets=12, ratios=(0.7,), n_probes=3, sim_dim=60, sim_sets=6, sim_epochs=50, net_sets=3,
-                  net_scale=0.1, net_epochs=0.05, lasso_dims=(40, 80, 120), lasso_sets=6, lasso_epochs=4000,
+                  net_scale=0.1, net_epochs=0.05, lasso_dims=(40, 80, 120), lasso_sets=6, lasso_epochs=2000,
                   recovery_dim=60)
 
 
