@@ -21,7 +21,7 @@ class Profile:
     net_epochs: float = 1.0  # epochs of both network examples, relative to the seed's
     lasso_dims: tuple[int, ...] = (100, 200, 400)  # D of the lasso finite-size trend (lam sqrt(D) held fixed)
     lasso_sets: int = 16  # data sets per lasso statistic
-    lasso_epochs: int = 4000  # proximal-gradient epochs: enough for lam sqrt(D) >= 0.03 to converge (see tests)
+    lasso_epochs: int = 4000  # proximal-gradient epochs at lam sqrt(D) >= 0.1 (more below: lasso_runs.epochs_for)
     recovery_dim: int = 200  # D of the basis-pursuit instances on both sides of the Donoho-Tanner line
 
 
