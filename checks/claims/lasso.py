@@ -287,4 +287,4 @@ def _bisect(f, lo: float, hi: float) -> float | None:
     flo, fhi = f(lo), f(hi)
     if flo * fhi > 0:
         return None
-    return float(optimize.brentq(f, lo, hi, xtol=1e-6))
+    return float(optimize.brentq(f, lo, hi, xtol=1e-4))
