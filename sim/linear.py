@@ -39,6 +39,9 @@ class LinearSetting:
     methods: tuple[str, ...] = ("gd", "ridge", "momentum", "momentum_ridge")
     teacher: str = "random"  # "random" unit vector, or "sparse": unit on the first `sparse_dim` coordinates
     sparse_dim: int = 400
+    #: one teacher per data set (shape (R, D)), so that statistics over sets also average over teachers;
+    #: False: one teacher for every set, as the seed's notebooks
+    teacher_per_set: bool = False
     init_variance: float | None = None  # entries of S0; None: 1/(q D), as the seed's notebook
     tuning: str = "per_set"  # "per_set": from each set's extreme eigenvalues; "mp": Marchenko-Pastur limits
     zero_tol: float = 1e-5  # eigenvalues below this count as zero
@@ -113,7 +116,7 @@ class LinearRun:
     train_loss: torch.Tensor  # (epochs + 1, R, M)
     hyper: Hyperparameters
     student: torch.Tensor  # (R, M, D), final
-    teacher: torch.Tensor  # (D,)
+    teacher: torch.Tensor  # (D,), or (R, D) with ``teacher_per_set``
     init: torch.Tensor  # (D,)
     X: torch.Tensor  # (R, D, N)
     spectrum: torch.Tensor  # (R, N): the eigenvalues of Sigma_tr that are not forced to zero, ascending
@@ -129,14 +132,15 @@ class LinearRun:
 
 
 def draw_problem(setting: LinearSetting) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Teacher (D,), initial student (D,) and designs X (R, D, N), all from ``setting.seed``."""
+    """Teacher (D,) or (R, D), initial student (D,) and designs X (R, D, N), all from ``setting.seed``."""
     dev = resolve_device(setting.device)
     gen = generator(setting.seed, dev)
     d, dt = setting.dim, setting.dtype
-    teacher = torch.randn(d, generator=gen, device=dev, dtype=dt)
+    shape = (setting.n_sets, d) if setting.teacher_per_set else (d,)
+    teacher = torch.randn(shape, generator=gen, device=dev, dtype=dt)
     if setting.teacher == "sparse":
-        teacher[setting.sparse_dim:] = 0
-    teacher = teacher / teacher.norm()
+        teacher[..., setting.sparse_dim:] = 0
+    teacher = teacher / teacher.norm(dim=-1, keepdim=True)
     var = setting.init_variance if setting.init_variance is not None else 1 / (setting.q * d)
     init = torch.randn(d, generator=gen, device=dev, dtype=dt) * math.sqrt(var)
     X = torch.randn(setting.n_sets, d, setting.n_samples, generator=gen, device=dev, dtype=dt)
@@ -198,7 +202,8 @@ def train(
     chunk = _chunk_size(setting, X.device)
     for lo in range(0, r, chunk):
         part = slice(lo, min(lo + chunk, r))
-        students[part] = _train_chunk(setting, X[part], teacher, init, _slice(hyper, part), gen_hist[:, part],
+        chunk_teacher = teacher[part, None, :] if teacher.dim() == 2 else teacher
+        students[part] = _train_chunk(setting, X[part], chunk_teacher, init, _slice(hyper, part), gen_hist[:, part],
                                       tr_hist[:, part])
     t2 = time.perf_counter()
     _check_finite(gen_hist, setting, hyper)

@@ -35,6 +35,10 @@ _EXPORTS = {
     "two_layer_mu": "two_layer",
     "two_layer_ridge_plateau": "two_layer",
     "group_ridge_solution": "two_layer",
+    "lasso_risk": "lasso",
+    "lasso_optimal_lam": "lasso",
+    "donoho_tanner": "lasso",
+    "donoho_tanner_sparsity": "lasso",
 }
 __all__ = sorted(_EXPORTS) + ["tuning"]
 

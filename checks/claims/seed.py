@@ -75,5 +75,6 @@ pair_aligned = 1 + px**2 + py**2 - 2 * (px + py)  # plus Lambda (x + y)
 
 # Numbers the seed states about its experiments (seed/NOTES.md records the settings behind them).
 lasso_lambdas = (5e-3, 1.2e-3)  # lasso strength: the text's value, then the notebook's final run
+sparse_example = {"dim": 1000, "q": 0.7, "sparsity": 0.4}  # the sparse-teacher example: D, N_tr / D, d / D
 two_layer_lasso_columns = 3  # "lasso used only three columns of M"
 relu_lasso_zero_fraction = 0.89  # "set about 89 % of the hidden-layer weights to zero"

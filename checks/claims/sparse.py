@@ -57,7 +57,27 @@ def _numbers(comparison: dict[str, tuple[StatComparison, float]]) -> dict:
     return {k: {**cmp.as_dict(), "ratio": ratio} for k, (cmp, ratio) in comparison.items()}
 
 
-def _judge_wins(comparisons: list[dict], label: str, evidence: Evidence) -> Outcome:
+def _predicted(ctx: Context, teacher: str) -> Evidence:
+    """N: the state evolution's lasso l_gen and ridge's MP plateau beside the measured means. A prediction only:
+    these runs stop at the seed's epoch count, so the verdict stays the measured one and ``lasso_state_evolution``
+    judges the agreement on converged runs."""
+    from gentoys.theory import lambda_R, lasso_risk, ridge_plateau
+
+    dim = ctx.profile.sim_dim
+    ridge = float(ridge_plateau(0.7, lambda_R(0.7)))
+    numbers = {}
+    for lam in seed.lasso_lambdas:
+        run = _runs(ctx, lam)[teacher]
+        lasso = lasso_risk(0.7, run.setting.sparse_dim / dim if teacher == "sparse" else 1.0, lam, dim).gen_loss
+        numbers[f"lasso_lam={lam:g}"] = {
+            "predicted_lasso": lasso, "predicted_ridge": ridge, "predicted_lasso_over_ridge": lasso / ridge,
+            "measured_lasso": float(final(run, "lasso").mean()), "measured_ridge": float(final(run, "ridge").mean())}
+    return Evidence("N", f"state-evolution prediction of the lasso (lam sqrt(D) held fixed, D={dim}) and the MP ridge "
+                    "plateau at lambda_R, beside the measured means; shown, not judged (the runs stop at the seed's "
+                    "epoch count)", numbers, agrees=None)
+
+
+def _judge_wins(comparisons: list[dict], label: str, evidence: Evidence, prediction: Evidence) -> Outcome:
     """A win at a lambda needs every comparison clearly below zero; the seed's text lambda decides."""
     first = comparisons[0]
     wins = {k: all(c[k][0].below for c in comparisons) for k in first}
@@ -66,11 +86,11 @@ def _judge_wins(comparisons: list[dict], label: str, evidence: Evidence) -> Outc
                         f"(z = {first[k][0].signed_z:.1f}, a win needs z < -{WIN_N_SE:g} in every comparison)")
                 for k, w in wins.items()]
     holds = wins[f"lasso_lam={seed.lasso_lambdas[0]:g}"]
-    return judged(holds, [evidence], ", ".join(f"{k}: {label} {v[1]:.3f}" for k, v in first.items()),
+    return judged(holds, [evidence, prediction], ", ".join(f"{k}: {label} {v[1]:.3f}" for k, v in first.items()),
                   readings=readings)
 
 
-@claim("lasso_wins_sparse", "D", "M", SeedStatement(
+@claim("lasso_wins_sparse", "D", "M N", SeedStatement(
     "For a sparse teacher (D=1000, N_tr=700, d=400) lasso generalizes much better than unregularized and ridge.",
     "First example: sparse linear regression"))
 def lasso_wins_sparse(ctx: Context) -> Outcome:
@@ -79,13 +99,13 @@ def lasso_wins_sparse(ctx: Context) -> Outcome:
     ev = Evidence("M", f"final l_gen of lasso minus ridge and minus GD, paired, sparse teacher ({describe(_runs(ctx, seed.lasso_lambdas[0])['sparse'])}); "
                   f"a win needs the mean difference below -{WIN_N_SE:g} standard errors; a measurement with no "
                   "second route", {"vs_ridge": _numbers(vs_ridge), "vs_gd": _numbers(vs_gd)}, agrees=None)
-    return _judge_wins([vs_ridge, vs_gd], "lasso/ridge", ev)
+    return _judge_wins([vs_ridge, vs_gd], "lasso/ridge", ev, _predicted(ctx, "sparse"))
 
 
-@claim("ridge_wins_random", "D", "M", SeedStatement(
+@claim("ridge_wins_random", "D", "M N", SeedStatement(
     "For a random (dense) teacher ridge generalizes better than lasso.", "First example: sparse linear regression"))
 def ridge_wins_random(ctx: Context) -> Outcome:
     cmp = _compare(ctx, "random", "ridge", "lasso")
     ev = Evidence("M", f"final l_gen of ridge minus lasso, paired, random teacher ({describe(_runs(ctx, seed.lasso_lambdas[0])['random'])}); a measurement "
                   "with no second route", _numbers(cmp), agrees=None)
-    return _judge_wins([cmp], "ridge/lasso", ev)
+    return _judge_wins([cmp], "ridge/lasso", ev, _predicted(ctx, "random"))

@@ -22,6 +22,7 @@ from gentoys.checks.outputs.files import write_atomic  # noqa: E402
 from gentoys.sim.spectra import sample_gram  # noqa: E402
 from gentoys.theory import gradient_flow as gf  # noqa: E402
 from gentoys.theory.curves import mp_curves  # noqa: E402
+from gentoys.theory.lasso import donoho_tanner, lasso_risk  # noqa: E402
 from gentoys.theory.marchenko_pastur import MarchenkoPastur  # noqa: E402
 from gentoys.theory.mp_limits import lambda_R  # noqa: E402
 
@@ -77,17 +78,55 @@ def gen_linear_sparse(ctx: Context, out: Path, lasso_lam: float = seed.lasso_lam
     rows = []
     for ax, (teacher, run) in zip(axes, runs.items()):
         epochs = np.arange(run.setting.epochs + 1)
+        eps = run.setting.sparse_dim / run.setting.dim if teacher == "sparse" else 1.0
+        plateau = lasso_risk(run.setting.q, eps, lasso_lam, run.setting.dim).gen_loss
         for m in run.setting.methods:
             mean = run.gen_loss[:, :, run.method_index(m)].double().mean(1).cpu().numpy()
-            ax.plot(epochs, mean, label=LABELS[m])
-            rows += [{"teacher": teacher, "method": m, "epoch": int(e), "mean_gen_loss": v}
-                     for e, v in zip(epochs, mean)]
+            line, = ax.plot(epochs, mean, label=LABELS[m])
+            if m == "lasso":
+                ax.axhline(plateau, color=line.get_color(), ls="--", lw=1, label="lasso, state evolution")
+            rows += [{"teacher": teacher, "method": m, "epoch": int(e), "mean_gen_loss": v,
+                      "lasso_state_evolution": plateau} for e, v in zip(epochs, mean)]
         ax.set(yscale="log", xlabel="epoch", title=f"{teacher} teacher")
         ax.legend(fontsize=8)
     axes[0].set_ylabel(r"$\ell_{\rm gen}$")
     fig.suptitle(f"Sparse (d = 0.4 D) vs random teacher, lasso $\\lambda$ = {lasso_lam:g}, "
                  f"{runs['random'].setting.n_sets} data sets")
     return _save(fig, rows, out, "gen_linear_sparse")
+
+
+def lasso_phase(ctx: Context, out: Path, grid: int = 14) -> list[Path]:
+    """The (q, eps) plane: predicted log(l_lasso / l_ridge) at the seed's larger lasso lambda (lam sqrt(D) fixed) and
+    ridge at lambda_R, its zero contour, the Donoho-Tanner line, simulated points and the seed's example."""
+    from gentoys.checks.claims.lasso import BOUNDARY_POINTS, log_ratio
+    from gentoys.checks.evidence.lasso_runs import SEED_DIM, SEED_LAMBDAS, SEED_Q, SEED_SPARSITY, lam_at, lasso_sim
+
+    lam_bm = SEED_LAMBDAS[0] * np.sqrt(SEED_DIM)
+    qs, epss = np.linspace(0.1, 0.95, grid), np.linspace(0.05, 1.0, grid)
+    ratio = np.array([[log_ratio(qv, ev, lam_bm) for qv in qs] for ev in epss])
+    limit = float(np.abs(ratio).max())
+    fig, ax = plt.subplots(figsize=(6.5, 5))
+    mesh = ax.pcolormesh(qs, epss, ratio, cmap="RdBu_r", vmin=-limit, vmax=limit, shading="auto")
+    fig.colorbar(mesh, ax=ax, label=r"predicted $\log(\ell_{\rm lasso}/\ell_{\rm ridge})$")
+    ax.contour(qs, epss, ratio, levels=[0.0], colors="k", linewidths=1.2)
+    line_eps = np.linspace(0.02, 0.99, 60)
+    ax.plot([donoho_tanner(e) for e in line_eps], line_eps, color="k", ls="--", lw=1.2,
+            label=r"Donoho-Tanner (exact recovery as $\lambda\to0$ to the right)")
+    rows = [{"kind": "grid", "q": qv, "eps": ev, "log_ratio": ratio[j, i], "se": 0.0}
+            for j, ev in enumerate(epss) for i, qv in enumerate(qs)]
+    dim = max(ctx.profile.lasso_dims)
+    for qv, ev in BOUNDARY_POINTS:
+        lasso, _, ridge, _ = lasso_sim(ctx, dim, qv, ev, lam_at(SEED_LAMBDAS[0], dim), with_ridge=True)
+        measured = float(np.log(lasso.mean() / ridge.mean()))
+        ax.scatter([qv], [ev], c=[measured], cmap="RdBu_r", vmin=-limit, vmax=limit, edgecolors="k", s=70, zorder=3)
+        rows.append({"kind": f"simulated D={dim}", "q": qv, "eps": ev, "log_ratio": measured,
+                     "se": float(np.std(lasso - ridge, ddof=1) / np.sqrt(lasso.size))})
+    ax.plot([SEED_Q], [SEED_SPARSITY], marker="*", color="gold", markeredgecolor="k", ms=16, ls="",
+            label="seed's example", zorder=4)
+    ax.set(xlabel="q = N/D", ylabel=r"sparsity $\epsilon$ = d/D", xlim=(0.1, 0.95), ylim=(0.05, 1.0),
+           title=rf"lasso ($\lambda\sqrt{{D}}$ = {lam_bm:.3f}) vs ridge ($\lambda_R$); zero contour solid")
+    ax.legend(fontsize=7, loc="upper left")
+    return _save(fig, rows, out, "lasso_phase")
 
 
 def spectrum(ctx: Context, out: Path, q: float = 0.7) -> list[Path]:
@@ -190,4 +229,4 @@ def gen_non_lin_weights(ctx: Context, out: Path) -> list[Path]:
 
 FIGURES = {"gen_linear": gen_linear, "gen_linear_sparse": gen_linear_sparse, "spectrum": spectrum,
            "factor_spectrum": factor_spectrum, "gen_deeper_weights": gen_deeper_weights,
-           "gen_non_lin_weights": gen_non_lin_weights}
+           "gen_non_lin_weights": gen_non_lin_weights, "lasso_phase": lasso_phase}
