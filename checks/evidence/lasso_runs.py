@@ -7,6 +7,7 @@ its own that no number of designs averages away.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -15,17 +16,15 @@ from scipy import optimize
 from gentoys.checks.claims import seed
 from gentoys.checks.framework.profile import Context
 from gentoys.sim.amp import amp_lasso, sklearn_lasso
-from gentoys.sim.linear import LinearSetting, draw_problem, extremes_of, gram_spectrum, hyperparameters, train
+from gentoys.sim.lasso import LassoSolution, solve_lasso, solve_ridge
+from gentoys.sim.linear import LinearSetting, draw_problem, extremes_of, gram_spectrum
+from gentoys.theory import tuning
 
 #: the seed's sparse-teacher example; the limit holds lam sqrt(D) fixed at its two penalties and D
 SEED_DIM = seed.sparse_example["dim"]
 SEED_LAMBDAS = seed.lasso_lambdas
 SEED_Q = seed.sparse_example["q"]
 SEED_SPARSITY = seed.sparse_example["sparsity"]
-#: proximal-gradient step in units of 1 / lambda_max
-LASSO_STEP = 1.8
-
-
 def lam_at(lam_seed: float, dim: int) -> float:
     """The penalty at dimension ``dim`` with lam sqrt(D) equal to the seed's at D = 1000."""
     return lam_seed * math.sqrt(SEED_DIM / dim)
@@ -36,63 +35,65 @@ def finite_size_allowance(prediction: float, dim: int) -> float:
     return abs(prediction) / math.sqrt(dim)
 
 
-def epochs_for(base: int, lam: float, dim: int) -> int:
-    """Proximal-gradient epochs: ``base`` at lam sqrt(D) >= 0.1, proportionally more below (the contraction
-    on the support slows as the penalty shrinks; at lam sqrt(D) = 0.038 and a dense teacher ``base`` = 4000
-    left the solution 1e-2 from coordinate descent's, 3 x 4000 brings l_gen within 1e-3 relative of it)."""
-    return base * max(1, round(0.1 / (lam * math.sqrt(dim))))
+@dataclass(frozen=True)
+class LassoInstances:
+    """Independent (teacher, design) pairs and the converged lasso (and ridge) on each."""
+
+    X: torch.Tensor  # (R, D, N)
+    teacher: torch.Tensor  # (R, D)
+    lasso: LassoSolution
+    ridge_gen: np.ndarray | None  # (R,) l_gen of ridge at each set's lambda_R, when asked for
+
+    @property
+    def n_sets(self) -> int:
+        return self.X.shape[0]
 
 
-def lasso_sim(ctx: Context, dim: int, q: float, sparsity: float, lam: float, with_ridge: bool = False):
-    """Torch proximal-gradient lasso (and ridge at lambda_R, paired) on ``lasso_sets`` independent pairs, once per
-    context and setting.
-
-    Returns (gen lasso, support lasso, gen ridge or None, run) per set."""
+def lasso_sim(ctx: Context, dim: int, q: float, sparsity: float, lam: float,
+              with_ridge: bool = False) -> LassoInstances:
+    """The converged torch lasso (and ridge at lambda_R, paired) on ``lasso_sets`` independent pairs, once per
+    context and setting."""
     return ctx.cached(("lasso_sim", dim, q, sparsity, lam, with_ridge),
                       lambda: _lasso_sim(ctx, dim, q, sparsity, lam, with_ridge))
 
 
-def _lasso_sim(ctx: Context, dim: int, q: float, sparsity: float, lam: float, with_ridge: bool):
+def _lasso_sim(ctx: Context, dim: int, q: float, sparsity: float, lam: float, with_ridge: bool) -> LassoInstances:
     p = ctx.profile
-    methods = ("lasso", "ridge") if with_ridge else ("lasso",)
-    teacher = "random" if sparsity >= 1 else "sparse"
-    setting = LinearSetting(dim=dim, q=q, epochs=epochs_for(p.lasso_epochs, lam, dim), n_sets=p.lasso_sets, methods=methods,
-                            teacher=teacher, sparse_dim=max(1, round(sparsity * dim)), teacher_per_set=True,
-                            lasso_lam=lam, lasso_eta=0.4, init_variance=1e-12, seed=ctx.seed + dim,
+    setting = LinearSetting(dim=dim, q=q, n_sets=p.lasso_sets, teacher="random" if sparsity >= 1 else "sparse",
+                            sparse_dim=max(1, round(sparsity * dim)), teacher_per_set=True, seed=ctx.seed + dim,
                             device=ctx.device, dtype=torch.float64)
-    teacher_, init, X = draw_problem(setting)
+    teacher, _, X = draw_problem(setting)
     spectrum = gram_spectrum(X)
-    hyper = hyperparameters(setting, extremes_of(spectrum, setting.zero_tol))
-    # the step by the numbers: 1.8 / lambda_max of each set (proximal gradient converges for eta < 2 / lambda_max;
-    # the seed's fixed 0.4 diverges on small-D sets whose lambda_max exceeds 5)
-    hyper.eta[:, 0, 0] = LASSO_STEP / spectrum.max(dim=1).values
-    run = train(setting, hyper, (teacher_, init, X))
-    gen = run.gen_loss[-1].cpu().numpy()
-    support = (run.student[:, 0] != 0).double().mean(dim=1).cpu().numpy()
-    return gen[:, 0], support, (gen[:, 1] if with_ridge else None), run
+    solution = solve_lasso(X, teacher, lam, spectrum[:, -1], tol=p.lasso_tol)
+    ridge_gen = None
+    if with_ridge:
+        lo, hi = extremes_of(spectrum, setting.zero_tol).T.cpu().numpy()
+        S = solve_ridge(X, teacher, torch.as_tensor(tuning.lambda_R(lo, hi), dtype=X.dtype, device=X.device))
+        ridge_gen = (0.5 * ((S - teacher) ** 2).sum(-1)).cpu().numpy()
+    return LassoInstances(X, teacher, solution, ridge_gen)
 
 
-def sklearn_on_run(run, lam: float, n: int) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+def sklearn_on_run(run: LassoInstances, lam: float, n: int) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
     """Coordinate descent on the first ``n`` designs of ``run``: gen losses, supports, and how far the torch
     solution is from it: the largest distance, and the largest relative gap of l_gen (what the M evidence
     measures; at small lam the lasso is ill-conditioned along near-flat directions, so the distance converges
     much more slowly than the loss)."""
     gens, supports, distance, gen_gap = [], [], 0.0, 0.0
-    for i in range(min(n, run.setting.n_sets)):
+    for i in range(min(n, run.n_sets)):
         X, T = run.X[i].cpu().numpy(), run.teacher[i].cpu().numpy()
         S = sklearn_lasso(X, T, lam)
         gen = 0.5 * float(((S - T) ** 2).sum())
         gens.append(gen)
         supports.append(float(np.mean(S != 0)))
-        distance = max(distance, float(np.linalg.norm(S - run.student[i, 0].cpu().numpy())))
-        gen_gap = max(gen_gap, abs(float(run.gen_loss[-1, i, 0]) - gen) / gen)
+        distance = max(distance, float(np.linalg.norm(S - run.lasso.student[i].cpu().numpy())))
+        gen_gap = max(gen_gap, abs(float(run.lasso.gen_loss[i]) - gen) / gen)
     return np.array(gens), np.array(supports), {"max_distance": distance, "max_relative_gen_gap": gen_gap}
 
 
-def amp_taus(run, alpha: float, n: int, iterations: int = 300) -> tuple[np.ndarray, np.ndarray]:
+def amp_taus(run: LassoInstances, alpha: float, n: int, iterations: int = 300) -> tuple[np.ndarray, np.ndarray]:
     """AMP at threshold alpha tau_t on the first ``n`` instances of ``run``: final tau and mse per instance."""
     taus, mses = [], []
-    for i in range(min(n, run.setting.n_sets)):
+    for i in range(min(n, run.n_sets)):
         X, T = run.X[i].cpu().numpy(), run.teacher[i].cpu().numpy()
         A = X.T / math.sqrt(X.shape[1])
         x0 = math.sqrt(X.shape[0]) * T

@@ -116,7 +116,8 @@ def lasso_phase(ctx: Context, out: Path, grid: int = 14) -> list[Path]:
             for j, ev in enumerate(epss) for i, qv in enumerate(qs)]
     dim = max(ctx.profile.lasso_dims)
     for qv, ev in BOUNDARY_POINTS:
-        lasso, _, ridge, _ = lasso_sim(ctx, dim, qv, ev, lam_at(SEED_LAMBDAS[0], dim), with_ridge=True)
+        run = lasso_sim(ctx, dim, qv, ev, lam_at(SEED_LAMBDAS[0], dim), with_ridge=True)
+        lasso, ridge = run.lasso.gen_loss.cpu().numpy(), run.ridge_gen
         measured = float(np.log(lasso.mean() / ridge.mean()))
         ax.scatter([qv], [ev], c=[measured], cmap="RdBu_r", vmin=-limit, vmax=limit, edgecolors="k", s=70, zorder=3)
         rows.append({"kind": f"simulated D={dim}", "q": qv, "eps": ev, "log_ratio": measured,
