@@ -75,3 +75,22 @@ def test_bad_arguments():
         L1Prox(torch.optim.SGD([w], lr=0.1), 0.1, "newton")
     with pytest.raises(ValueError, match="Adam"):
         L1Prox(torch.optim.SGD([w], lr=0.1), 0.1, "adam")
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.3, "tensor"])
+def test_prox_lasso_gives_the_derived_expression_exactly(threshold):
+    """The fast forms (softshrink, x - clamp(x, -t, t)) equal theory's sign(x) max(|x| - t, 0) bit for bit,
+    also at |x| = t, at zero and on denormals; a threshold off by one ulp does not."""
+    from gentoys.sim.prox import soft_threshold_reference
+
+    x = torch.randn(4000, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
+    x[:5] = torch.tensor([0.3, -0.3, 0.0, -0.0, 1e-320], dtype=torch.float64)
+    t = torch.rand(4000, dtype=torch.float64) * 0.5 if threshold == "tensor" else threshold
+    expected = soft_threshold_reference(x, t)
+    assert torch.equal(prox_lasso(x, t), expected)
+    out = torch.empty_like(x)
+    prox_lasso(x, t, out=out)
+    assert torch.equal(out, expected)
+    if threshold == 0.3:
+        assert not torch.equal(prox_lasso(x, torch.nextafter(torch.tensor(0.3, dtype=torch.float64),
+                                                             torch.tensor(1.0, dtype=torch.float64)).item()), expected)
