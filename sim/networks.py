@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 
 import torch
 
+from gentoys.sim.core.batching import element_size, sets_per_chunk
 from gentoys.sim.core.device import cpu_threads, generator, resolve_device
 from gentoys.sim.linear import DivergedError
 from gentoys.sim.prox import prox_lasso
@@ -221,15 +222,10 @@ def train(setting: NetworkSetting, problem: Problem | None = None) -> NetworkRun
 
 
 def _chunk_size(setting: NetworkSetting, device: torch.device) -> int:
-    """On a CPU, as many data sets as keep M and its momentum, for every method, in ~8 MB of cache: each
-    step streams them several times, and the two-layer example runs twice as fast with one set per chunk
-    (5.8 MB) as with two."""
-    if setting.chunk_sets is not None:
-        return validate_int("chunk_sets", setting.chunk_sets)
-    if device.type == "cuda":
-        return setting.n_sets
-    per_set = 2 * len(setting.methods) * setting.dim * setting.hidden * torch.tensor([], dtype=setting.dtype).element_size()
-    return max(1, min(setting.n_sets, (8 << 20) // per_set))
+    """Data sets per chunk (``sim.core.batching``): on a CPU, as many as keep M and its momentum, for every
+    method, in cache; the two-layer example runs twice as fast with one set per chunk (5.8 MB) as with two."""
+    per_set = 2 * len(setting.methods) * setting.dim * setting.hidden * element_size(setting.dtype)
+    return sets_per_chunk(setting.n_sets, per_set, device, setting.chunk_sets)
 
 
 def _slice(problem: Problem, part: slice) -> Problem:
