@@ -29,6 +29,7 @@ else
     bench=(bench)
 fi
 
+if [ "$device" = "cpu" ]; then verify+=(--threads 1); fi  # one thread on shared cores (docs/performance.md)
 TIMEFORMAT="%R s wall, %U s user, %S s sys"
 {
     echo "device=$device size=$size"

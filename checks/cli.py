@@ -166,8 +166,10 @@ WORKLOADS = ("gen_linear", "two_layer", "relu")
 @click.option("--baseline-sets", type=click.IntRange(min=1), default=2, show_default=True,
               help="Network workloads: data sets the per-set baseline is timed on (its time is per set).")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
+              help="torch CPU threads of both sides of every workload.")
 def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets: int, baseline_sets: int,
-          device: str) -> None:
+          device: str, threads: int) -> None:
     """Time each workload against its straightforward per-set loop, in one run."""
     import json
 
@@ -178,9 +180,10 @@ def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets
 
     dev = _device(device)
     jobs = {
-        "gen_linear": lambda: bench_gen_linear(LinearSetting(n_sets=sets, device=dev)),
-        "two_layer": lambda: bench_network(networks.TWO_LAYER.with_(n_sets=net_sets, device=dev), baseline_sets),
-        "relu": lambda: bench_network(networks.RELU.with_(n_sets=net_sets, device=dev), baseline_sets),
+        "gen_linear": lambda: bench_gen_linear(LinearSetting(n_sets=sets, device=dev, threads=threads)),
+        "two_layer": lambda: bench_network(networks.TWO_LAYER.with_(n_sets=net_sets, device=dev, threads=threads),
+                                           baseline_sets),
+        "relu": lambda: bench_network(networks.RELU.with_(n_sets=net_sets, device=dev, threads=threads), baseline_sets),
     }
     results = {}
     for name in workloads or WORKLOADS:

@@ -51,9 +51,10 @@ class LinearSetting:
     dtype: torch.dtype = torch.float32
     #: data sets trained together; None: all on CUDA, else as many as keep their gradient matrix in ~8 MB of cache
     chunk_sets: int | None = None
-    #: CPU threads while training; None: torch's setting. One by default: on 2 shared cores a second thread's
-    #: synchronization costs far more than it saves (measured in docs/performance.md)
-    threads: int | None = 1
+    #: CPU threads while training; None (default): torch's setting. On 2 shared cores one thread is far faster
+    #: (docs/performance.md), but switching back to more threads afterwards trips an MKL fault in later
+    #: batched solves (``sim.core.device.cpu_threads``), so set it for a whole run (``verify --threads 1``)
+    threads: int | None = None
     #: "X": the gradient as (S - T) X X^T / N, two thin products per epoch; "sigma": form Sigma_tr once and
     #: multiply by it; "auto": whichever needs fewer flops (``gradient_route``)
     gradient: str = "auto"
