@@ -100,6 +100,6 @@ def bench_network(setting: networks.NetworkSetting, baseline_sets: int = 2, rtol
     if not gap <= rtol:
         raise AssertionError(f"batched and baseline averaged losses differ by {gap:.2e} (> {rtol:g})")
     return BenchResult(setting.model, per_set * setting.n_sets, ours, gap,
-                       {"n_sets": setting.n_sets, "baseline_sets_timed": b, "baseline_s_per_set": round(per_set, 3),
+                       {"n_sets": setting.n_sets, "baseline_sets_timed": b, "baseline_s_per_set": float(f"{per_set:.4g}"),
                         "threads": setting.threads or torch.get_num_threads(), "peak_rss_mib": _mib(ours_peak),
                         "baseline_peak_rss_mib": _mib(base_peak)})
