@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet "$(TORCH)"
 	$(BIN)/pip install --quiet -e ".[test]"
+	# scikit-rmt, the reference law the MarchenkoPastur tests compare with, pins numpy<=1.26 and scipy<=1.12;
+	# its code runs on current ones, so it comes without its pins (a test-only dependency)
+	$(BIN)/pip install --quiet --no-deps "scikit-rmt==2.1.1"
 	touch $(STAMP)
 
 verify: $(STAMP)

@@ -1,17 +1,92 @@
-"""The ``gentoys`` command line: verify, derive."""
+"""The ``gentoys`` command line: verify, derive, figures, bench, errors, mutate.
+
+Exit codes, the same for every command:
+
+* 0 (EXIT_OK): done, and every check it made passed.
+* 1 (EXIT_FAILED): the run completed but a check failed: two routes disagree
+  (verify), a claim is refuted under ``--strict``, a generated document is
+  stale (``derive --check``, ``errors --check``).
+* 2 (EXIT_BAD_INPUT): bad input (an unknown option value or claim id, a
+  parameter out of its domain, a command that needs a checkout run outside
+  one), or a run that could not complete (a crashed check, Ctrl-C): an ``error:``
+  line on stderr says which, and no report is written.
+
+``-q/--quiet`` and ``-v/--verbose`` on the long commands (verify, figures,
+bench) choose between only the result, the default, and per-item detail.
+"""
 from __future__ import annotations
 
+import functools
 import sys
+import traceback
 from pathlib import Path
 
 import click
 from rich.console import Console
 
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _Group(click.Group):
+    """Click's group: any unexpected exception of a command turns into exit 2 (never 1), and the checkout's
+    developer tools (``mutate``) are commands that load only when asked for."""
+
+    TOOLS = {"mutate": ("mutation", "Mutation testing: plant small errors in theory/ and the seed "
+                                    "transcriptions, count those caught (needs a source checkout).")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.TOOLS])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        from gentoys.checks.outputs.files import source_tree
+
+        if name not in self.TOOLS:
+            return super().get_command(ctx, name)
+        module, text = self.TOOLS[name]
+        if source_tree() is None:  # an installed wheel: say what is missing when the command is used
+            return click.Command(name, help=text, callback=lambda: _in_checkout(f"gentoys {name}", "tools"))
+        return _tool(f"gentoys {name}", module).main
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            _fail("Aborted (interrupted): the run did not complete")
+        except Exception as exc:  # noqa: BLE001 - the exit-code convention: a crash is not "a check failed"
+            traceback.print_exc()
+            _fail(f"the run could not complete: {type(exc).__name__}: {exc}")
+
+
+def _fail(message: str) -> None:
+    """Report bad input (or a run that could not complete) on stderr and exit 2."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def verbosity_options(command):
+    """-q/--quiet and -v/--verbose, passed on as ``verbosity`` -1, 0 or 1 (both at once: exit 2)."""
+
+    @click.option("-q", "--quiet", is_flag=True, help="Print only the outcome (a summary line, errors).")
+    @click.option("-v", "--verbose", is_flag=True, help="Print detail for each item as it is done.")
+    @functools.wraps(command)
+    def wrapper(*args, quiet: bool, verbose: bool, **kwargs):
+        if quiet and verbose:
+            raise click.UsageError("-q/--quiet and -v/--verbose exclude each other")
+        return command(*args, verbosity=-1 if quiet else (1 if verbose else 0), **kwargs)
+
+    return wrapper
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gentoys")
 def main() -> None:
-    """Derive, simulate and verify the claims of the generalization toy models."""
+    """Derive, simulate and verify the claims of the generalization toy models.
+
+    Exit codes: 0 ok; 1 a check failed (agreement failed, --strict and a claim refuted, a stale generated
+    document); 2 bad input or a run that could not complete.
+    """
 
 
 @main.command()
@@ -25,9 +100,18 @@ def main() -> None:
 @click.option("--only", multiple=True, metavar="ID", help="Run only these claim ids (repeatable).")
 @click.option("--threads", type=click.IntRange(min=1), default=None,
               help="torch CPU threads for the whole run (default: torch's own); 1 is faster on shared cores.")
+@verbosity_options
 def verify(profile: str, device: str, seed: int, json_path: str | None, strict: bool, only: tuple[str, ...],
-           threads: int | None) -> None:
-    """Judge every claim of the seed and print a verdict table."""
+           threads: int | None, verbosity: int) -> None:
+    """Judge every claim of the seed and print a verdict table.
+
+    Exit 0 when every claim's routes agree, 1 when some disagree (or, with --strict, a claim is refuted),
+    2 on bad input or a crashed check. -q prints the summary line only, -v each claim as it is judged and
+    its evidence after the table.
+    """
+    from contextlib import nullcontext
+
+    from gentoys.checks.claims import load_all
     from gentoys.checks.framework.profile import PROFILES, Context
     from gentoys.checks.framework.runner import CheckCrashed, run_claims
     from gentoys.checks.outputs.files import write_atomic
@@ -36,21 +120,60 @@ def verify(profile: str, device: str, seed: int, json_path: str | None, strict: 
 
     console = _console()
     ctx = Context(PROFILES[profile], seed=seed, device=_device(device))
+
+    def progress(result, status) -> None:
+        line = f"{result.claim.id}: {result.outcome.verdict}"
+        if verbosity > 0:
+            agreement = {True: "agree", False: "DISAGREE", None: "n/a: no second route"}[result.outcome.agreement]
+            console.print(f"{line} (routes {agreement}, "
+                          f"{result.seconds:.1f} s)", highlight=False)
+        elif status is not None:
+            status.update(line)
+
     try:
-        with console.status("deriving and checking...") as status, cpu_threads(threads):
-            results = run_claims(ctx, only or None,
-                                 on_result=lambda r: status.update(f"{r.claim.id}: {r.outcome.verdict}"))
+        shown = console.status("deriving and checking...") if verbosity == 0 else nullcontext()
+        with shown as status, cpu_threads(threads):
+            results = run_claims(load_all(), ctx, only or None, on_result=lambda r: progress(r, status))
     except (CheckCrashed, ValueError) as exc:
-        console.print(f"[bold red]error:[/] {exc}")
-        sys.exit(2)
-    print_report(results, console)
+        _fail(str(exc))
+    if verbosity >= 0:
+        print_report(results, console)
+    else:
+        _print_summary(results)
+    if verbosity > 0:
+        _print_evidence(results, console)
     if json_path:
         write_atomic(json_path, dumps(ctx, results))
-        console.print(f"report written to {json_path}")
-    if not all(r.outcome.agreement for r in results):
-        sys.exit(1)
+        if verbosity >= 0:
+            console.print(f"report written to {json_path}")
+    sys.exit(verify_exit_code(results, strict))
+
+
+def verify_exit_code(results, strict: bool) -> int:
+    """The convention: 1 when any claim's routes disagree, or with ``strict`` any claim is refuted; else 0.
+    A claim with no second route (agreement None) does not fail."""
+    if any(r.outcome.agreement is False for r in results):
+        return EXIT_FAILED
     if strict and any(r.outcome.verdict == "refuted" for r in results):
-        sys.exit(1)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _print_summary(results) -> None:
+    verdicts = [r.outcome.verdict for r in results]
+    disagree = [r.claim.id for r in results if r.outcome.agreement is False]
+    click.echo(f"{len(results)} claims: {verdicts.count('confirmed')} confirmed, {verdicts.count('refuted')} "
+               f"refuted, {verdicts.count('inconclusive')} inconclusive; agreement failures: "
+               f"{', '.join(disagree) or 'none'}")
+
+
+def _print_evidence(results, console: Console) -> None:
+    console.print("\n[bold]Evidence[/]")
+    for r in results:
+        console.print(f"[bold]{r.claim.id}[/] ({r.outcome.verdict}, {r.seconds:.1f} s)")
+        for ev in r.outcome.evidence:
+            agrees = {True: "agrees", False: "DISAGREES", None: "measured"}.get(ev.agrees, str(ev.agrees))
+            console.print(f"  {ev.kind} [{agrees}] {ev.summary}", markup=False, highlight=False)
 
 
 def _console() -> Console:
@@ -83,7 +206,7 @@ def derive(check: bool, out: str | None) -> None:
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current != text:
             click.echo(f"{path} is stale: run `gentoys derive` and commit it", err=True)
-            sys.exit(1)
+            sys.exit(EXIT_FAILED)
         click.echo(f"{path} is current")
         return
     write_atomic(path, text)
@@ -116,8 +239,15 @@ def _tool(command: str, module: str):
 @click.option("--profile", type=click.Choice(["quick", "full"]), default="quick", show_default=True)
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-def figures(out: str, profile: str, device: str, seed: int) -> None:
-    """Write the figures (PNG) and the numbers behind them (CSV)."""
+@verbosity_options
+def figures(out: str, profile: str, device: str, seed: int, verbosity: int) -> None:
+    """Write the figures (PNG) and the numbers behind them (CSV).
+
+    -q prints nothing but errors, -v each figure with its time as it is made.
+    """
+    import time
+    from contextlib import nullcontext
+
     from rich.progress import Progress
 
     from gentoys.checks.framework.profile import PROFILES, Context
@@ -125,14 +255,24 @@ def figures(out: str, profile: str, device: str, seed: int) -> None:
 
     ctx = Context(PROFILES[profile], seed=seed, device=_device(device))
     written = []
-    with Progress(transient=True) as progress:
-        task = progress.add_task("figures", total=len(FIGURES))
+    with (Progress(transient=True) if verbosity == 0 else nullcontext()) as progress:
+        task = progress.add_task("figures", total=len(FIGURES)) if progress else None
         for name, make in FIGURES.items():
-            progress.update(task, description=name)
-            written += make(ctx, Path(out))
-            progress.advance(task)
-    for path in written:
-        click.echo(f"wrote {path}")
+            if progress:
+                progress.update(task, description=name)
+            start = time.perf_counter()
+            try:
+                made = make(ctx, Path(out))
+            except (ValueError, OSError) as exc:
+                _fail(f"figure {name}: {exc}")
+            written += made
+            if verbosity > 0:
+                click.echo(f"{name}: {len(made)} files in {time.perf_counter() - start:.1f} s")
+            if progress:
+                progress.advance(task)
+    if verbosity >= 0:
+        for path in written:
+            click.echo(f"wrote {path}")
 
 
 @main.command()
@@ -142,23 +282,34 @@ def errors(check: bool) -> None:
     sys.exit(_tool("gentoys errors", "errors").main(["--check"] if check else []))
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def mutate(args: tuple[str, ...]) -> None:
-    """Mutation testing: plant small errors in theory/ and the seed transcriptions, count those caught.
+@main.command()
+@click.argument("name", required=False)
+@click.option("--list", "list_", is_flag=True, help="List the built-in sweeps and their default grids.")
+@click.option("--grid", "grid", multiple=True, metavar="KEY=V1,V2|KEY=START:STOP:N",
+              help="Replace one axis of the default grid (repeatable).")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Output folder (default: sweeps/NAME).")
+@click.option("--scheduler", default=None, metavar="ADDRESS", help="A running Dask scheduler, e.g. tcp://host:8786 "
+              "(default: a LocalCluster on this machine).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="LocalCluster processes (default: cores).")
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def sweep(name: str | None, list_: bool, grid: tuple[str, ...], out: str | None, scheduler: str | None,
+          workers: int | None, device: str, seed: int, quiet: bool) -> None:
+    """Run a sweep over a grid on a Dask cluster; exit code = number of failed points (at most 100)."""
+    from gentoys.checks.sweeps.command import run_command
 
-    Options are tools/mutation.py's (`gentoys mutate --help`): --sample N, --jobs J, --budget S, --json PATH, ...
-    """
-    sys.exit(_tool("gentoys mutate", "mutation").main(list(args)))
+    sys.exit(run_command(name, list_, grid, out, scheduler, workers, device, seed, quiet, _console()))
 
 
-WORKLOADS = ("gen_linear", "two_layer", "relu")
+WORKLOADS = ("gen_linear", "two_layer", "relu", "sweep")
+DEFAULT_WORKLOADS = WORKLOADS[:3]  # `sweep` starts local clusters: only when asked for
 
 
 @main.command()
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Also write the timings here.")
 @click.option("--workload", "workloads", type=click.Choice(WORKLOADS), multiple=True,
-              help="Workloads to time (repeatable; default: all).")
+              help="Workloads to time (repeatable; default: all but sweep).")
 @click.option("--sets", type=click.IntRange(min=1), default=100, show_default=True,
               help="Data sets of the gen_linear workload.")
 @click.option("--net-sets", type=click.IntRange(min=1), default=20, show_default=True,
@@ -167,11 +318,17 @@ WORKLOADS = ("gen_linear", "two_layer", "relu")
               help="Network workloads: data sets the per-set baseline is timed on (its time is per set).")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
-              help="torch CPU threads of both sides of every workload.")
+              help="torch CPU threads of both sides of the gen_linear and network workloads (the sweep's "
+                   "workers keep their own).")
+@verbosity_options
 def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets: int, baseline_sets: int,
-          device: str, threads: int) -> None:
-    """Time each workload against its straightforward per-set loop, in one run."""
+          device: str, threads: int, verbosity: int) -> None:
+    """Time each workload against its straightforward per-set loop, in one run.
+
+    -q prints nothing but errors (use --json for the numbers), -v every timing field of each workload.
+    """
     import json
+    from contextlib import nullcontext
 
     from gentoys.checks.outputs.bench import bench_gen_linear, bench_network
     from gentoys.checks.outputs.files import write_atomic
@@ -184,14 +341,24 @@ def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets
         "two_layer": lambda: bench_network(networks.TWO_LAYER.with_(n_sets=net_sets, device=dev, threads=threads),
                                            baseline_sets),
         "relu": lambda: bench_network(networks.RELU.with_(n_sets=net_sets, device=dev, threads=threads), baseline_sets),
+        "sweep": lambda: __import__("gentoys.checks.sweeps.bench", fromlist=["bench_sweep"]).bench_sweep(),
     }
     results = {}
-    for name in workloads or WORKLOADS:
-        with Console().status(f"timing {name} (batched, then the per-set baseline)..."):
-            result = jobs[name]()
+    for name in workloads or DEFAULT_WORKLOADS:
+        status = Console().status(f"timing {name} (batched, then the per-set baseline)...") if verbosity == 0 \
+            else nullcontext()
+        try:
+            with status:
+                result = jobs[name]()
+        except ValueError as exc:
+            _fail(f"workload {name}: {exc}")
         results[name] = result.to_json()
-        click.echo(f"{name}: baseline {result.baseline_s:.2f} s, ours {result.ours_s:.2f} s, ratio "
-                   f"{result.ratio:.1f}x (averaged losses agree to {result.max_rel_gap_of_averaged_losses:.1e})")
+        if verbosity >= 0:
+            click.echo(f"{name}: baseline {result.baseline_s:.2f} s, ours {result.ours_s:.2f} s, ratio "
+                       f"{result.ratio:.1f}x (averaged losses agree to {result.max_rel_gap_of_averaged_losses:.1e})")
+        if verbosity > 0:
+            for key, value in results[name].items():
+                click.echo(f"  {key}: {value}")
     if json_path:
         write_atomic(json_path, json.dumps(results, indent=2) + "\n")
 

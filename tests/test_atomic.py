@@ -15,6 +15,7 @@ import gentoys.checks.framework.profile
 import gentoys.checks.framework.registry as registry
 import gentoys.checks.outputs.docs
 import gentoys.checks.outputs.files as files
+from gentoys.checks.claims import load_all
 from gentoys.checks.cli import main
 from gentoys.checks.outputs.files import write_atomic
 
@@ -90,7 +91,7 @@ def test_derive_interrupted_keeps_previous_document(tmp_path, monkeypatch):
 
     monkeypatch.setattr(files.os, "replace", interrupted)
     result = CliRunner().invoke(main, ["derive", "--out", str(doc)])
-    assert result.exit_code == 1 and "Aborted" in result.output  # click turns Ctrl-C into Abort
+    assert result.exit_code == 2 and "Aborted" in result.output  # an interrupted run did not complete
     assert doc.read_text() == OLD
     assert _listing(tmp_path) == ["derivations.md"]
 
@@ -135,7 +136,7 @@ def tiny_quick(monkeypatch):
 
 
 def _replace_check(monkeypatch, cid, exc):
-    claims = registry.load_all()
+    claims = load_all()
 
     def crash(ctx):
         raise exc
@@ -151,8 +152,8 @@ def test_verify_json_writes_nothing_when_a_check_crashes(tiny_quick, monkeypatch
     old.write_text(OLD)
     for path in (fresh, old):
         result = CliRunner().invoke(main, ["verify", *CHEAP, "--json", str(path)])
-        if isinstance(exc, KeyboardInterrupt):  # click turns Ctrl-C into "Aborted!", exit 1
-            assert result.exit_code == 1 and "Aborted" in result.output
+        if isinstance(exc, KeyboardInterrupt):  # an interrupted run did not complete: exit 2
+            assert result.exit_code == 2 and "Aborted" in result.output
         else:  # a crashing check is CheckCrashed, exit 2
             assert result.exit_code == 2 and "planted crash" in result.output
     assert not fresh.exists()
@@ -171,5 +172,5 @@ def test_verify_json_keeps_old_report_when_serializing_fails(tiny_quick, monkeyp
     old = tmp_path / "old.json"
     old.write_text(OLD)
     result = CliRunner().invoke(main, ["verify", *CHEAP, "--json", str(old)])
-    assert result.exit_code != 0 and isinstance(result.exception, ValueError)
+    assert result.exit_code == 2 and "error: the run could not complete: ValueError: cannot serialize" in result.output
     assert old.read_text() == OLD and _listing(tmp_path) == ["old.json"]

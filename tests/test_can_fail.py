@@ -19,12 +19,12 @@ import sympy as sp
 import gentoys.checks.claims.seed as seed
 import gentoys.checks.evidence.numerics as numerics
 from gentoys.checks.claims import linear as linear_claims
+from gentoys.checks.claims import load_all
 from gentoys.checks.claims import prox as prox_claims
 from gentoys.checks.claims import tuning as tuning_claims
 from gentoys.checks.framework.claim import Evidence
-from gentoys.checks.framework.profile import PROFILES, Context
+from gentoys.checks.framework.profile import Context
 from gentoys.checks.framework.profile import tiny as tiny_profile
-from gentoys.checks.framework.registry import load_all
 from gentoys.checks.framework.runner import CheckCrashed, run_claims
 from gentoys.sim.spectra import GramSample
 from gentoys.theory.core.domain import POSITIVE, RATIO
@@ -38,20 +38,20 @@ from strategies import one_torch_thread  # noqa: E402,F401  (module-wide single 
 
 
 @pytest.fixture(autouse=True)
-def _fresh_spectra_cache():
+def _fresh_spectra_cache(ctx):
     """No test sees (or leaves behind) spectra cached under another test's patches."""
-    numerics.sampled_spectra.cache_clear()
+    ctx.cache.clear()
     yield
-    numerics.sampled_spectra.cache_clear()
+    ctx.cache.clear()
 
 
 def _stub_simulation(*args, **kwargs):
-    return Evidence("M", "simulation stubbed in test_can_fail", pending=True)
+    return Evidence("M", "simulation stubbed in test_can_fail", agrees=None)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _no_simulations():
-    """The planted errors here are in S and N routes; the (slow) M evidence is stubbed out as pending.
+    """The planted errors here are in S and N routes; the (slow) M evidence is stubbed out (no second route).
 
     Only the functions of checks.claims.simulated that return Evidence are replaced.
     """
@@ -85,7 +85,7 @@ def run(claims, cid, ctx):
 
 def evidence(outcome, kind, contains=""):
     """The single piece of evidence of ``kind`` whose summary contains ``contains``."""
-    found = [e for e in outcome.evidence if e.kind == kind and contains in e.summary and not e.pending]
+    found = [e for e in outcome.evidence if e.kind == kind and contains in e.summary and "stubbed" not in e.summary]
     assert len(found) == 1, [e.summary for e in outcome.evidence]
     return found[0]
 
@@ -93,7 +93,7 @@ def evidence(outcome, kind, contains=""):
 @pytest.fixture(scope="module")
 def baseline(claims, ctx):
     """Unpatched outcomes on the tiny profile: the state each planted error must move away from."""
-    numerics.sampled_spectra.cache_clear()
+    ctx.cache.clear()
     ids = ("mp_lambda_R", "mp_edges", "distill_eta", "eq2_ridge_plateau", "ridge_correction_below_3pct",
            "prox_fixed_point", "soft_threshold_is_prox", "momentum_beta_q", "gf_ridge_solution", "mp_eta",
            "gf_unregularized_solution")
@@ -103,7 +103,8 @@ def baseline(claims, ctx):
 def test_baseline(baseline):
     """Control: unpatched, every route agrees and the verdicts are the known ones."""
     for cid, o in baseline.items():  # the S and N routes planted below (M, when present, is not patched here)
-        assert all(e.agrees for e in o.evidence if e.kind != "M"), cid
+        assert all(e.agrees is not False for e in o.evidence if e.kind != "M"), cid
+        assert o.agreement is not False, cid
     expected_refuted = {"ridge_correction_below_3pct", "gf_ridge_solution"}
     for cid, o in baseline.items():
         assert o.verdict == ("refuted" if cid in expected_refuted else "confirmed"), cid
@@ -139,7 +140,7 @@ def test_wrong_seed_changes_verdict_not_agreement(monkeypatch, claims, ctx):
     """An error in the seed is a finding about the seed: our own routes still agree."""
     monkeypatch.setattr(seed, "mp_lambda_R", (1 - q) ** 2 / (2 * q ** sp.Rational(3, 2)))
     o = run(claims, "mp_lambda_R", ctx)
-    assert o.verdict == "refuted" and o.agreement
+    assert o.verdict == "refuted" and o.agreement is not False
     assert "lambda_R =" in o.correction
 
 
@@ -154,7 +155,7 @@ def test_correct_but_rewritten_seed_formula_stays_confirmed(monkeypatch, claims,
     """The same function written differently is still confirmed: the comparison is not textual."""
     monkeypatch.setattr(seed, attr, rewritten)
     o = run(claims, cid, ctx)
-    assert o.verdict == "confirmed" and o.agreement
+    assert o.verdict == "confirmed" and o.agreement is not False
 
 
 def test_fixed_seed_formula_confirms_refuted_claim(monkeypatch, claims, ctx, baseline):
@@ -179,7 +180,7 @@ def test_quadrature_catches_one_percent_error_in_ridge_plateau(monkeypatch, clai
     monkeypatch.setattr(linear_claims.gf, "ridge_plateau", _scaled(linear_claims.gf.ridge_plateau, sp.Rational(101, 100)))
     o = run(claims, "eq2_ridge_plateau", ctx)
     assert not evidence(o, "N", "quadrature").agrees
-    assert not o.agreement
+    assert o.agreement is False
     assert o.verdict == "confirmed"  # the seed's Eq. 2 is compared with the per-mode derivation, untouched
 
 
@@ -190,7 +191,7 @@ def test_quadrature_catches_error_in_correction_at_lambda_R(monkeypatch, claims,
                         _scaled(tuning_claims.correction_at_lambda_R, sp.Rational(1001, 1000)))
     o = run(claims, "ridge_correction_below_3pct", ctx)
     assert not evidence(o, "N", "quadrature").agrees
-    assert not o.agreement
+    assert o.agreement is False
 
 
 def test_quadrature_catches_wrong_small_lambda_coefficient(monkeypatch, claims, ctx):
@@ -199,7 +200,7 @@ def test_quadrature_catches_wrong_small_lambda_coefficient(monkeypatch, claims, 
                         linear_claims.gf.small_lambda_coefficient * sp.Rational(101, 100))
     o = run(claims, "eq3_ridge_small_lambda", ctx)
     assert not evidence(o, "N", "quadrature").agrees
-    assert not o.agreement
+    assert o.agreement is False
 
 
 # --- N: sampled spectra against the Marchenko-Pastur limit ---------------------------
@@ -211,7 +212,7 @@ def test_sampled_spectra_catch_shifted_mp_edges(monkeypatch, claims, ctx, baseli
     monkeypatch.setattr(linear_claims.mpl, "mp_edges", lambda qv: tuple(1.25 * e for e in right(qv)))
     o = run(claims, "mp_edges", ctx)
     assert not evidence(o, "N", "extreme").agrees
-    assert not o.agreement
+    assert o.agreement is False
     assert o.verdict == "confirmed"  # the seed's edges still match the derived expressions
 
 
@@ -226,10 +227,10 @@ def test_sampled_spectra_catch_wrong_normalization(monkeypatch, claims, ctx):
         return GramSample(right(n_sets, dim, n, **kw).X * math.sqrt(n / dim))
 
     monkeypatch.setattr(numerics, "sample_gram", wrong)
-    numerics.sampled_spectra.cache_clear()
+    ctx.cache.clear()
     o = run(claims, "mp_edges", ctx)
     assert not evidence(o, "N", "extreme").agrees
-    assert not o.agreement
+    assert o.agreement is False
 
 
 def test_sampled_spectra_catch_wrong_mp_lambda_R(monkeypatch, claims, ctx, baseline):
@@ -240,7 +241,7 @@ def test_sampled_spectra_catch_wrong_mp_lambda_R(monkeypatch, claims, ctx, basel
     o = run(claims, "mp_lambda_R", ctx)
     n = evidence(o, "N")
     assert not n.agrees
-    assert not o.agreement
+    assert o.agreement is False
     assert n.numbers["q=0.7"]["z"] > n.numbers["q=0.7"]["n_se"]
 
 
@@ -249,7 +250,7 @@ def test_sampled_spectra_catch_wrong_mp_eta(monkeypatch, claims, ctx):
     monkeypatch.setattr(tuning_claims.mpl, "eta_gd", _scaled(tuning_claims.mpl.eta_gd, sp.Rational(120, 100)))
     o = run(claims, "mp_eta", ctx)
     assert not evidence(o, "N", "eta_0 from").agrees
-    assert not o.agreement
+    assert o.agreement is False
 
 
 # --- N: direct optimization against a derived optimum ---------------------------------
@@ -262,7 +263,7 @@ def test_optimizer_catches_wrong_step_size(monkeypatch, claims, ctx, baseline):
     monkeypatch.setattr(tuning_claims.tn, "eta_gd", wrong)
     o = run(claims, "distill_eta", ctx)
     assert not evidence(o, "N").agrees
-    assert not o.agreement
+    assert o.agreement is False
 
 
 def test_heavy_ball_optimizer_catches_wrong_beta(monkeypatch, claims, ctx, baseline):
@@ -277,7 +278,7 @@ def test_heavy_ball_optimizer_catches_wrong_beta(monkeypatch, claims, ctx, basel
     monkeypatch.setattr(tuning_claims, "best_heavy_ball", wrong)
     o = run(claims, "momentum_beta_q", ctx)
     assert not evidence(o, "N").agrees
-    assert not o.agreement
+    assert o.agreement is False
 
 
 # --- verdicts decided by derived numbers, not hard-coded -----------------------------
@@ -287,7 +288,7 @@ def test_ridge_correction_bound_decides_verdict(monkeypatch, claims, ctx, baseli
     assert baseline["ridge_correction_below_3pct"].verdict == "refuted"
     monkeypatch.setattr(seed, "ridge_correction_bound", sp.Rational(31, 1000))
     o = run(claims, "ridge_correction_below_3pct", ctx)
-    assert o.verdict == "confirmed" and o.agreement
+    assert o.verdict == "confirmed" and o.agreement is not False
     assert o.correction == ""
 
 
@@ -310,7 +311,7 @@ def test_wrong_soft_threshold_breaks_fixed_point(monkeypatch, claims, ctx, basel
     _half_threshold(monkeypatch)
     o = run(claims, "prox_fixed_point", ctx)
     assert o.verdict == "refuted"
-    assert not o.agreement
+    assert o.agreement is False
     assert max(evidence(o, "N").numbers["residual_per_eta"].values()) > 1e-3
 
 
@@ -320,7 +321,7 @@ def test_wrong_soft_threshold_fails_direct_minimization(monkeypatch, claims, ctx
     _half_threshold(monkeypatch)
     o = run(claims, "soft_threshold_is_prox", ctx)
     assert not evidence(o, "N").agrees
-    assert not o.agreement
+    assert o.agreement is False
 
 
 # --- a crash is a crash -----------------------------------------------------------------
@@ -338,7 +339,7 @@ def test_check_that_raises_is_check_crashed(monkeypatch, ctx):
     monkeypatch.setattr(tuning_claims.mpl, "lambda_R", Exploding())
     seen = []
     with pytest.raises(CheckCrashed, match="'mp_lambda_R'") as info:
-        run_claims(ctx, ["soft_threshold_is_prox", "mp_lambda_R", "prox_fixed_point"], on_result=seen.append)
+        run_claims(load_all(), ctx, ["soft_threshold_is_prox", "mp_lambda_R", "prox_fixed_point"], on_result=seen.append)
     assert "ZeroDivisionError" in str(info.value) and "planted" in str(info.value)
     assert isinstance(info.value.__cause__, ZeroDivisionError)
     assert [r.claim.id for r in seen] == ["soft_threshold_is_prox"]  # stopped: no half report
@@ -348,10 +349,10 @@ def test_wrong_domain_value_is_a_crash_not_a_verdict():
     """A formula fed an out-of-domain value raises (ValueError) and surfaces as CheckCrashed."""
     bad = Context(dataclasses.replace(TINY, name="bad", ratios=(1.5,)))
     with pytest.raises(CheckCrashed, match="mp_lambda_R"):
-        run_claims(bad, ["mp_lambda_R"])
+        run_claims(load_all(), bad, ["mp_lambda_R"])
 
 
 def test_unknown_id_is_value_error(ctx):
     """run_claims refuses unknown ids before running anything."""
     with pytest.raises(ValueError, match="no_such_claim"):
-        run_claims(ctx, ["mp_lambda_R", "no_such_claim"])
+        run_claims(load_all(), ctx, ["mp_lambda_R", "no_such_claim"])

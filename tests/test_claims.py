@@ -1,8 +1,11 @@
 """The claims registry and the Outcome / Result vocabulary of checks.claim."""
 import pytest
 
+from gentoys.checks.claims import load_all
 from gentoys.checks.framework.claim import Claim, Evidence, Outcome, Reading, Result, SeedStatement
-from gentoys.checks.framework.registry import CLAIMS, claim, load_all
+from gentoys.checks.framework.judging import judged
+from gentoys.checks.framework.profile import Context, tiny
+from gentoys.checks.framework.registry import CLAIMS, claim
 
 # Ids of CLAIMS.md, groups A and B, plus the two proximal claims of group C that exist so far.
 GROUP_A = ("mp_edges", "null_fraction_exact", "gf_unregularized_solution", "gf_unregularized_loss",
@@ -97,12 +100,50 @@ def test_unknown_verdict_raises(verdict):
         Outcome(verdict, [], key="k", correction="c", why="w")
 
 
-def test_agreement_is_conjunction_of_evidence():
-    """Outcome.agreement is True only when every piece of evidence agrees."""
-    good, bad = Evidence("S", "a"), Evidence("N", "b", agrees=False)
-    assert Outcome("confirmed", [good, good], key="k").agreement
-    assert not Outcome("confirmed", [good, bad], key="k").agreement
-    assert Outcome("confirmed", [], key="k").agreement
+def test_agreement_is_conjunction_of_comparing_evidence():
+    """Outcome.agreement: False if any cross-check fails, True if all pass, None if nothing compares two routes."""
+    good, bad, lone = Evidence("S", "a", agrees=True), Evidence("N", "b", agrees=False), Evidence("M", "c", agrees=None)
+    assert Outcome("confirmed", [good, good, lone], key="k").agreement is True
+    assert Outcome("confirmed", [good, bad], key="k").agreement is False
+    assert Outcome("confirmed", [lone], key="k").agreement is None
+    assert Outcome("confirmed", [], key="k").agreement is None
+
+
+def test_evidence_must_say_whether_it_compares():
+    """agrees has no default: every piece of evidence states its cross-check, or that it has none."""
+    with pytest.raises(TypeError, match="agrees"):
+        Evidence("M", "a measurement")
+    with pytest.raises(ValueError, match="kind"):
+        Evidence("X", "an unknown kind", agrees=None)
+
+
+@pytest.mark.parametrize("text", ["see the evidence", "See the readings", "lasso is worse; see evidence"])
+def test_placeholder_corrections_are_rejected(text):
+    """A refuted claim states what holds; a pointer elsewhere is not a correction."""
+    with pytest.raises(ValueError, match="points elsewhere"):
+        Outcome("refuted", [], key="k", correction=text)
+    with pytest.raises(ValueError, match="points elsewhere"):
+        judged(False, [], "k", text)
+
+
+def test_judged_composes_a_correction_from_refuted_readings_or_refuses():
+    readings = [Reading("a", "confirmed", "fine"), Reading("b", "refuted", "x = 3, not 2")]
+    assert judged(False, [], "k", readings=readings).correction == "b: x = 3, not 2"
+    with pytest.raises(ValueError, match="nothing that states what holds"):
+        judged(False, [Evidence("M", "m", agrees=None)], "k")
+    assert judged(False, [], "k", lambda: "computed only when refuted").correction == "computed only when refuted"
+    assert judged(True, [], "k", lambda: 1 / 0).verdict == "confirmed"  # never called when the claim holds
+
+
+def test_runner_fails_a_claim_whose_evidence_kinds_differ_from_its_declaration(monkeypatch):
+    from gentoys.checks.framework.runner import DeclarationMismatch, run_claims
+
+    def check(ctx):
+        return Outcome("confirmed", [Evidence("S", "s", agrees=None), Evidence("N", "n", agrees=True)], key="k")
+
+    claims = {"declared_s_m": Claim("declared_s_m", "A", SeedStatement("p", "w"), "S M", check)}
+    with pytest.raises(DeclarationMismatch, match="declares evidence M S but its check produced N S"):
+        run_claims(claims, Context(tiny()))
 
 
 def test_result_to_json_fields():
@@ -115,8 +156,8 @@ def test_result_to_json_fields():
     assert out["seed_says"] == "the seed says so"
     assert out["verdict"] == "refuted" and out["correction"] == "fix"
     assert out["agreement"] is False
-    assert out["evidence"] == [{"kind": "N", "summary": "n", "numbers": {"x": 1.0}, "agrees": False,
-                                "pending": False}]
+    assert out["evidence"] == [{"kind": "N", "summary": "n", "numbers": {"x": 1.0}, "agrees": False, "measurements": []}]
+    assert out["kinds"] == "S N"
     assert out["readings"] == [{"name": "r", "verdict": "refuted", "note": "note"}]
     assert out["seconds"] == 1.235
     confirmed = Result(c, Outcome("confirmed", [], key="k"), 0.0).to_json()

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 import gentoys.checks.framework.profile
 import gentoys.checks.framework.registry as registry
 import gentoys.checks.outputs.docs
+from gentoys.checks.claims import load_all
 from gentoys.checks.claims import tuning as tuning_claims
 from gentoys.checks.cli import main
-from gentoys.checks.framework.profile import PROFILES
 from gentoys.checks.framework.profile import tiny as tiny_profile
 from gentoys.theory.core.domain import RATIO
 from gentoys.theory.core.formula import Formula, Param
@@ -54,7 +54,7 @@ def wrong_lambda_R(monkeypatch):
 
 def replace_check(monkeypatch, cid, make):
     """Swap the check of claim ``cid`` for ``make(original_check)``."""
-    claims = registry.load_all()
+    claims = load_all()
     original = claims[cid]
     monkeypatch.setitem(registry.CLAIMS, cid, dataclasses.replace(original, check=make(original.check)))
 

@@ -136,7 +136,7 @@ def test_within_errors_allowance_is_spent_first():
     assert cmp.ok and cmp.z == pytest.approx(2.0, rel=1e-9)
     assert not within_errors(_samples(1.0, 0.01), 0.90, allowance=0.03).ok  # 10 SE - 3 SE = 7 SE
     d = cmp.as_dict()
-    assert set(d) == {"mean", "se", "target", "allowance", "z", "n_se"}
+    assert set(d) == {"mean", "se", "n", "target", "allowance", "z", "signed_z", "n_se"}
     assert d["allowance"] == 0.03
 
 
@@ -151,3 +151,20 @@ def test_within_errors_zero_spread():
 def test_within_errors_nan_mean_never_ok():
     """A NaN among the samples makes the comparison fail instead of silently passing."""
     assert not within_errors([1.0, math.nan, 1.0], 1.0).ok
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_zero_standard_error_keeps_the_sign_of_the_difference(sign):
+    """Identical paired differences (s.e. = 0) must not make a positive difference look like a win."""
+    cmp = within_errors([sign * 0.2] * 5, 0.0)
+    assert cmp.se == 0
+    assert cmp.signed_z == sign * math.inf
+    assert cmp.below is (sign < 0) and cmp.above is (sign > 0)
+    assert not cmp.ok
+    assert within_errors([0.0] * 5, 0.0).signed_z == 0 and within_errors([0.0] * 5, 0.0).ok
+
+
+def test_one_sided_decisions_spend_the_allowance_first():
+    cmp = within_errors([-1.0, -1.1, -0.9, -1.0], 0.0, allowance=0.5, n_se=4)
+    assert cmp.below and not cmp.above
+    assert not within_errors([-1.0, -1.1, -0.9, -1.0], 0.0, allowance=2.0).below

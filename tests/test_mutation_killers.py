@@ -39,14 +39,13 @@ def test_refutations_state_the_error_they_found(monkeypatch):
     loss, * -> /): the claims stayed refuted, but their corrections named a fixed error (the penalty was not
     even read). They now state what the comparison found, so a
     differently wrong seed gets a different diagnosis."""
-    from gentoys.checks.claims import seed
+    from gentoys.checks.claims import load_all, seed
     from gentoys.checks.framework.profile import PROFILES, Context
-    from gentoys.checks.framework.registry import load_all
     from gentoys.theory.core.symbols import T, h, lam
     from gentoys.theory.factorization import x, y
 
     claims, ctx = load_all(), Context(PROFILES["quick"])
-    assert claims["gf_ridge_solution"].check(ctx).key == "exponent should be -(lambda_i + lambda) t"
+    assert claims["gf_ridge_solution"].check(ctx).key == "exponent should be -(h + lambda) t"
     monkeypatch.setattr(seed, "ridge_solution", seed.ridge_solution - 2 * h * T / (lam + h))
     out = claims["gf_ridge_solution"].check(ctx)
     assert out.verdict == "refuted" and "residual" in out.key and "exponent" not in out.key

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from strategies import one_torch_thread  # noqa: F401  (module-wide single torch thread)
 
+from gentoys.checks.claims import load_all
 from gentoys.checks.claims import networks as F
 from gentoys.checks.framework.profile import PROFILES, Context
-from gentoys.checks.framework.registry import load_all
 from gentoys.sim.networks import HiddenUnits
 
 TINY = Context(dataclasses.replace(PROFILES["quick"], name="tiny-networks", net_sets=4, net_scale=0.1,
@@ -36,8 +36,8 @@ def test_a_wrong_ridge_minimum_is_caught(monkeypatch):
 
 
 def test_unequal_generalization_is_refuted(monkeypatch):
-    real = F._final
-    monkeypatch.setattr(F, "_final", lambda r, m, which="val": real(r, m, which) * (1.3 if m == "lasso" else 1.0))
+    real = F.final
+    monkeypatch.setattr(F, "final", lambda r, m, which="val": real(r, m, which) * (1.3 if m == "lasso" else 1.0))
     assert run("two_layer_matches_linear").verdict == "refuted"
     assert run("relu_lasso_generalization").verdict == "refuted"
 

@@ -4,6 +4,7 @@ import json
 import math
 import os
 import stat
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +13,8 @@ import torch
 from rich.console import Console
 
 import gentoys.checks.outputs.files as files
-from gentoys.checks.framework.claim import Claim, Evidence, Outcome, Result, SeedStatement
+from gentoys.checks.claims import load_all
+from gentoys.checks.framework.claim import Claim, Evidence, Outcome, Result, SeedFormula, SeedStatement
 from gentoys.checks.framework.profile import PROFILES, Context
 from gentoys.checks.framework.profile import tiny as tiny_profile
 from gentoys.checks.framework.runner import run_claims
@@ -24,7 +26,8 @@ CLAIM_KEYS = {"id", "seed_says", "verdict", "agreement", "evidence"}
 
 
 def _claim(cid: str) -> Claim:
-    return Claim(cid, "A", SeedStatement(f"{cid} says so", "Numerics", sp.Symbol("q") ** 2), "S N", lambda ctx: None)
+    return Claim(cid, "A", SeedStatement(f"{cid} says so", "Numerics", (
+        SeedFormula("q squared", lambda: sp.Symbol("q") ** 2, lambda: sp.Symbol("q") ** 2, ((sp.Symbol("q"), 0, 1),)),)), "S N", lambda ctx: None)
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +37,10 @@ def synthetic():
              "np_int": np.int64(7), "np_bool": np.bool_(True), "torch": torch.tensor(2.5, dtype=torch.float64),
              "sympy": sp.sqrt(2) / 2, "sympy_int": sp.Integer(3), 1.5: "float key", "nested": [{"x": (math.nan, 1)}]}
     return [
-        Result(_claim("ok_claim"), Outcome("confirmed", [Evidence("S", "s", {"equal": True})], key="k"), 0.1),
+        Result(_claim("ok_claim"), Outcome("confirmed", [Evidence("S", "s", {"equal": True}, agrees=True)], key="k"), 0.1),
         Result(_claim("bad_claim"), Outcome("refuted", [Evidence("N", "n", weird, agrees=False)], key="k2",
                                             correction="the right statement"), 0.2),
-        Result(_claim("unsure_claim"), Outcome("inconclusive", [Evidence("M", "m", pending=True)], key="k3",
+        Result(_claim("unsure_claim"), Outcome("inconclusive", [Evidence("M", "m", agrees=None)], key="k3",
                                                why="simulation pending"), 0.0),
     ]
 
@@ -51,7 +54,7 @@ def test_dumps_is_valid_json_with_design_keys(synthetic):
     for c in doc["claims"]:
         assert CLAIM_KEYS <= set(c)
         assert c["verdict"] in ("confirmed", "refuted", "inconclusive")
-        assert isinstance(c["agreement"], bool)
+        assert c["agreement"] in (True, False, None)  # None: no evidence of the claim compares two routes
         assert isinstance(c["evidence"], list)
 
 
@@ -60,7 +63,7 @@ def test_refuted_carries_correction_inconclusive_carries_why(synthetic):
     ok, bad, unsure = json.loads(dumps(TINY, synthetic))["claims"]
     assert bad["verdict"] == "refuted" and bad["correction"] == "the right statement"
     assert bad["agreement"] is False
-    assert unsure["why"] == "simulation pending" and unsure["evidence"][0]["pending"] is True
+    assert unsure["why"] == "simulation pending" and unsure["evidence"][0]["agrees"] is None and unsure["agreement"] is None
     assert "correction" not in ok and "why" not in ok
 
 
@@ -87,7 +90,7 @@ def test_report_json_does_not_mutate_results(synthetic):
 
 def test_dumps_of_real_results():
     """Real check results (SymPy strings, nested comparisons) make a valid report."""
-    results = run_claims(TINY, ["gf_ridge_equation", "mp_lambda_R"])
+    results = run_claims(load_all(), TINY, ["gf_ridge_equation", "mp_lambda_R"])
     doc = json.loads(dumps(TINY, results))
     by_id = {c["id"]: c for c in doc["claims"]}
     assert set(by_id) == {"gf_ridge_equation", "mp_lambda_R"}
@@ -101,7 +104,7 @@ def test_dumps_of_real_results():
 @pytest.mark.parametrize("array", [np.array([1.0, math.nan]), torch.tensor([1.0, 2.0])], ids=["numpy", "torch"])
 def test_arrays_in_evidence_serialize(array):
     """An array among the evidence numbers is written as a list (NaN as a string), not a crash."""
-    result = Result(_claim("arr"), Outcome("confirmed", [Evidence("N", "n", {"values": array})], key="k"), 0.0)
+    result = Result(_claim("arr"), Outcome("confirmed", [Evidence("N", "n", {"values": array}, agrees=True)], key="k"), 0.0)
     numbers = json.loads(dumps(TINY, [result]))["claims"][0]["evidence"][0]["numbers"]
     expected = [str(v) if math.isnan(v) else v for v in array.tolist()]
     assert numbers["values"] == expected
@@ -200,3 +203,19 @@ def test_write_atomic_interrupted_leaves_no_file(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         write_atomic(target, "data")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_real_report_validates_against_the_published_schema():
+    """docs/report-schema.json describes what `gentoys verify --json` writes (jsonschema validates a real run)."""
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((Path(__file__).resolve().parent.parent / "docs" / "report-schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    doc = json.loads(dumps(TINY, run_claims(load_all(), TINY, ["eq2_ridge_plateau", "gf_ridge_solution",
+                                                                  "mp_lambda_R"])))
+    jsonschema.validate(doc, schema)
+    assert doc["schema_version"] == 2
+    stats = [m for c in doc["claims"] for e in c["evidence"] for m in e["measurements"]]
+    assert stats and all({"value", "se"} <= set(m) for m in stats)
+    broken = dict(doc, claims=[dict(doc["claims"][0], agreement="yes")])
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)

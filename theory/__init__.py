@@ -2,8 +2,9 @@
 
 Each formula is a :class:`~theory.formula.Formula`: callable on numbers and
 numpy arrays (validating its domain), with ``.expr`` (SymPy) and ``.mp``
-(mpmath). Modules load on first use, so ``from theory import lambda_R`` only
-derives what ``lambda_R`` needs.
+(mpmath). Nothing is derived at import: a module's SymPy derivation runs the
+first time one of its formulas is used, so ``from gentoys.theory import
+lambda_R`` costs an import, and ``lambda_R(0.7)`` derives what it needs.
 """
 from __future__ import annotations
 
@@ -49,9 +50,11 @@ def __getattr__(name: str):
 
 
 def load_all() -> None:
-    """Import every derivation (the docs writer needs them all)."""
+    """Run every derivation (the docs writer needs them all); each runs once, the first time it is asked for."""
     for module in sorted(set(_EXPORTS.values()) | {"tuning", "factorization"}):
-        importlib.import_module(f".{module}", __name__)
+        derive = getattr(importlib.import_module(f".{module}", __name__), "derive", None)
+        if derive is not None:
+            derive()
 
 
 def __dir__() -> list[str]:

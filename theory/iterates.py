@@ -22,52 +22,60 @@ from gentoys.theory.core import derivation
 from gentoys.theory.core.domain import MOMENTUM, NON_NEGATIVE, POSITIVE, REAL, Domain, validate_int
 from gentoys.theory.core.symbols import S0, T, beta, eta, h, lam, n_steps
 
-D = derivation.new(
-    "iterates",
-    "Discrete-time iterates per eigenmode",
-    r"GD with ridge: $S_{t+1}=S_t-\eta[h(S_t-T)+\lambda S_t]$; heavy ball adds $\beta(S_t-S_{t-1})$ "
-    r"with $S_{-1}=S_0$. In terms of the distance $e_t=S_t-S^*$ to the fixed point:",
-)
-_St = sp.Symbol("S_t", real=True)
-fixed_point = D.step(
-    "Fixed point of the step (the same with and without momentum):",
-    sp.solve(sp.Eq(_St, _St - eta * (h * (_St - T) + lam * _St)), _St)[0],
-)
-_hh = sp.Symbol("h_\\lambda", nonnegative=True)  # effective curvature h + lam
-_e = sp.Function("e")
-gd_solution = D.step(
-    r"GD, $e_{t+1}=(1-\eta h_\lambda)e_t$ with $h_\lambda=h+\lambda$:",
-    sp.rsolve(_e(n_steps + 1) - (1 - eta * _hh) * _e(n_steps), _e(n_steps), {_e(0): S0}),
-)
-_e0 = sp.Symbol("e_0", real=True)
-hb_recurrence = _e(n_steps + 2) - (1 + beta - eta * _hh) * _e(n_steps + 1) + beta * _e(n_steps)
-hb_solution = D.step(
-    r"Heavy ball, $e_{t+2}=(1+\beta-\eta h_\lambda)e_{t+1}-\beta e_t$, $e_1=(1-\eta h_\lambda)e_0$ (rsolve):",
-    sp.rsolve(hb_recurrence, _e(n_steps), {_e(0): _e0, _e(1): (1 - eta * _hh) * _e0}),
-)
-_rho, _c = sp.symbols("rho c", positive=True)
-chebyshev_form = (
-    _rho ** (n_steps - 1) * (1 - eta * _hh) * sp.chebyshevu(n_steps - 1, _c) - _rho**n_steps * sp.chebyshevu(n_steps - 2, _c)
-)
-_cheb_check = [
-    sp.simplify(
-        (_e0 * chebyshev_form.subs(n_steps, n) - hb_solution.subs(n_steps, n)).subs(
-            {_c: (1 + beta - eta * _hh) / (2 * sp.sqrt(beta)), _rho: sp.sqrt(beta)}
-        )
+
+@derivation.derived
+def derive():
+    """The per-mode recurrences solved with rsolve, and their Chebyshev form (runs once, on first use)."""
+    discrete = derivation.new(
+        "iterates",
+        "Discrete-time iterates per eigenmode",
+        r"GD with ridge: $S_{t+1}=S_t-\eta[h(S_t-T)+\lambda S_t]$; heavy ball adds $\beta(S_t-S_{t-1})$ "
+        r"with $S_{-1}=S_0$. In terms of the distance $e_t=S_t-S^*$ to the fixed point:",
     )
-    for n in range(2, 6)
-]
-D.step(
-    r"Chebyshev form $e_t/e_0$, with $\rho=\sqrt\beta$, $c=(1+\beta-\eta h_\lambda)/(2\rho)$:",
-    chebyshev_form,
-)
-D.step(r"Its difference to the rsolve solution at $t=2..5$:", sp.Matrix(_cheb_check).T)
-#: e_t / e_0 from the closed form, one step count at a time (tests check it against ``mode_errors``).
-closed_form_error = sp.lambdify(
-    (n_steps, beta, eta, _hh),
-    chebyshev_form.subs({_rho: sp.sqrt(beta), _c: (1 + beta - eta * _hh) / (2 * sp.sqrt(beta))}),
-    modules=["scipy", "numpy"],
-)
+    _St = sp.Symbol("S_t", real=True)
+    fixed_point = discrete.step(
+        "Fixed point of the step (the same with and without momentum):",
+        sp.solve(sp.Eq(_St, _St - eta * (h * (_St - T) + lam * _St)), _St)[0],
+    )
+    _hh = sp.Symbol("h_\\lambda", nonnegative=True)  # effective curvature h + lam
+    _e = sp.Function("e")
+    gd_solution = discrete.step(
+        r"GD, $e_{t+1}=(1-\eta h_\lambda)e_t$ with $h_\lambda=h+\lambda$:",
+        sp.rsolve(_e(n_steps + 1) - (1 - eta * _hh) * _e(n_steps), _e(n_steps), {_e(0): S0}),
+    )
+    _e0 = sp.Symbol("e_0", real=True)
+    hb_recurrence = _e(n_steps + 2) - (1 + beta - eta * _hh) * _e(n_steps + 1) + beta * _e(n_steps)
+    hb_solution = discrete.step(
+        r"Heavy ball, $e_{t+2}=(1+\beta-\eta h_\lambda)e_{t+1}-\beta e_t$, $e_1=(1-\eta h_\lambda)e_0$ (rsolve):",
+        sp.rsolve(hb_recurrence, _e(n_steps), {_e(0): _e0, _e(1): (1 - eta * _hh) * _e0}),
+    )
+    _rho, _c = sp.symbols("rho c", positive=True)
+    chebyshev_form = (
+        _rho ** (n_steps - 1) * (1 - eta * _hh) * sp.chebyshevu(n_steps - 1, _c) - _rho**n_steps * sp.chebyshevu(n_steps - 2, _c)
+    )
+    _cheb_check = [
+        sp.simplify(
+            (_e0 * chebyshev_form.subs(n_steps, n) - hb_solution.subs(n_steps, n)).subs(
+                {_c: (1 + beta - eta * _hh) / (2 * sp.sqrt(beta)), _rho: sp.sqrt(beta)}
+            )
+        )
+        for n in range(2, 6)
+    ]
+    discrete.step(
+        r"Chebyshev form $e_t/e_0$, with $\rho=\sqrt\beta$, $c=(1+\beta-\eta h_\lambda)/(2\rho)$:",
+        chebyshev_form,
+    )
+    discrete.step(r"Its difference to the rsolve solution at $t=2..5$:", sp.Matrix(_cheb_check).T)
+    #: e_t / e_0 from the closed form, one step count at a time (tests check it against ``mode_errors``).
+    closed_form_error = sp.lambdify(
+        (n_steps, beta, eta, _hh),
+        chebyshev_form.subs({_rho: sp.sqrt(beta), _c: (1 + beta - eta * _hh) / (2 * sp.sqrt(beta))}),
+        modules=["scipy", "numpy"],
+    )
+    return locals()
+
+
+__getattr__ = derivation.module_getattr(derive, __name__)
 
 
 def mode_errors(curvature, eta_value, beta_value, steps: int, lam_value=0.0) -> np.ndarray:

@@ -17,54 +17,69 @@ from gentoys.theory.core import derivation
 from gentoys.theory.core.domain import POSITIVE, RATIO, Domain
 from gentoys.theory.core.formula import Formula, Param
 from gentoys.theory.core.symbols import lam, q, s
-from gentoys.theory.gradient_flow import ridge_mean_shrink
-from gentoys.theory.mp_limits import lambda_R
 
-D = derivation.new(
-    "ridge_correction",
-    "Finite-lambda correction to the ridge plateau",
-    r"Relative correction $c(q,\lambda)=\langle\lambda^2/(\lambda+x)^2\rangle_{\rm MP}/(1-q)-1$ "
-    r"to Eq. 3, and its size at $\lambda=\lambda_R(q)$.",
-)
-correction_expr = D.step(r"$c(q,\lambda)$:", sp.simplify(ridge_mean_shrink / (1 - q) - 1))
-_at_R_s = sp.simplify(correction_expr.subs(lam, lambda_R.expr).subs(q, s**2))
-_at_R_s = sp.simplify(sp.powdenest(sp.factor(_at_R_s, deep=True), force=True).subs(sp.Abs(s - 1), 1 - s))
-correction_at_R_expr = D.step(r"At $\lambda=\lambda_R$, in $s=\sqrt q$:", sp.factor(_at_R_s))
-limit_q1 = D.step(r"Limit $q\to1^-$:", sp.nsimplify(sp.limit(_at_R_s, s, 1, "-")))
-limit_q0 = D.step(r"Limit $q\to0^+$:", sp.limit(_at_R_s, s, 0, "+"))
-_d_ds = sp.lambdify(s, sp.diff(_at_R_s, s), "numpy")
-_grid = np.linspace(1e-3, 1 - 1e-6, 20001)
-_interior_critical = int(np.count_nonzero(np.diff(np.sign(_d_ds(_grid)))))
-D.step(
-    r"Sign changes of $dc/ds$ on a grid of $2\times10^4$ points in $(0,1)$ (no interior extremum "
-    r"when zero; then $c$ rises monotonically and its supremum is the $q\to1$ limit):",
-    sp.Integer(_interior_critical),
-)
+
+@derivation.derived
+def derive():
+    """The correction c(q, lambda), at lambda_R, and its limits (runs once, on first use)."""
+    from gentoys.theory.gradient_flow import ridge_mean_shrink
+    from gentoys.theory.mp_limits import lambda_R
+
+    correction = derivation.new(
+        "ridge_correction",
+        "Finite-lambda correction to the ridge plateau",
+        r"Relative correction $c(q,\lambda)=\langle\lambda^2/(\lambda+x)^2\rangle_{\rm MP}/(1-q)-1$ "
+        r"to Eq. 3, and its size at $\lambda=\lambda_R(q)$.",
+    )
+    correction_expr = correction.step(r"$c(q,\lambda)$:", sp.simplify(ridge_mean_shrink / (1 - q) - 1))
+    _at_R_s = sp.simplify(correction_expr.subs(lam, lambda_R.expr).subs(q, s**2))
+    _at_R_s = sp.simplify(sp.powdenest(sp.factor(_at_R_s, deep=True), force=True).subs(sp.Abs(s - 1), 1 - s))
+    correction_at_R_expr = correction.step(r"At $\lambda=\lambda_R$, in $s=\sqrt q$:", sp.factor(_at_R_s))
+    limit_q1 = correction.step(r"Limit $q\to1^-$:", sp.nsimplify(sp.limit(_at_R_s, s, 1, "-")))
+    limit_q0 = correction.step(r"Limit $q\to0^+$:", sp.limit(_at_R_s, s, 0, "+"))
+    _d_ds = sp.lambdify(s, sp.diff(_at_R_s, s), "numpy")
+    _grid = np.linspace(1e-3, 1 - 1e-6, 20001)
+    _interior_critical = int(np.count_nonzero(np.diff(np.sign(_d_ds(_grid)))))
+    correction.step(
+        r"Sign changes of $dc/ds$ on a grid of $2\times10^4$ points in $(0,1)$ (no interior extremum "
+        r"when zero; then $c$ rises monotonically and its supremum is the $q\to1$ limit):",
+        sp.Integer(_interior_critical),
+    )
+    return locals()
+
+
+__getattr__ = derivation.module_getattr(derive, __name__)
+
 
 _Q = Param(q, RATIO)
-_correction = Formula("ridge_correction", correction_expr, (_Q, Param(lam, POSITIVE, "lam")),
+_correction = Formula("ridge_correction", lambda: derive().correction_expr, (_Q, Param(lam, POSITIVE, "lam")),
                       "relative finite-lambda correction to Eq. 3 (MP)")
-correction_at_lambda_R = Formula("ridge_correction_at_lambda_R", sp.simplify(_at_R_s.subs(s, sp.sqrt(q))), (_Q,),
-                                 "relative correction to Eq. 3 at lam = lambda_R(q)")
+correction_at_lambda_R = Formula("ridge_correction_at_lambda_R", lambda: sp.simplify(derive()._at_R_s.subs(s, sp.sqrt(q))),
+                                 (_Q,), "relative correction to Eq. 3 at lam = lambda_R(q)")
 
 
-def ridge_correction(q: float | np.ndarray, lam: float | np.ndarray | None = None):
+class _RidgeCorrection:
     """Relative correction <lam^2/(lam+x)^2>_MP / (1 - q) - 1 to Eq. 3.
 
-    ``lam`` defaults to lambda_R(q), the ridge strength with equal GD rates.
+    ``lam`` defaults to lambda_R(q), the ridge strength with equal GD rates. ``.expr`` is c(q, lambda),
+    ``.mp`` evaluates with mpmath at the working precision, same defaults.
     """
-    if lam is None:
-        return correction_at_lambda_R(q)
-    return _correction(q, lam)
+
+    def __call__(self, q: float | np.ndarray, lam: float | np.ndarray | None = None):
+        return correction_at_lambda_R(q) if lam is None else _correction(q, lam)
+
+    @property
+    def expr(self) -> sp.Expr:
+        return _correction.expr
+
+    def mp(self, q: float, lam: float | None = None):
+        return correction_at_lambda_R.mp(q) if lam is None else _correction.mp(q, lam)
+
+    def __repr__(self) -> str:
+        return "<ridge_correction(q, lam=lambda_R(q))>"
 
 
-def _ridge_correction_mp(q: float, lam: float | None = None):
-    """mpmath evaluation at the working precision, same defaults."""
-    return correction_at_lambda_R.mp(q) if lam is None else _correction.mp(q, lam)
-
-
-ridge_correction.expr = correction_expr  # type: ignore[attr-defined]
-ridge_correction.mp = _ridge_correction_mp  # type: ignore[attr-defined]
+ridge_correction = _RidgeCorrection()
 
 
 def ridge_correction_sup() -> sp.Expr:
@@ -73,9 +88,10 @@ def ridge_correction_sup() -> sp.Expr:
     Raises if the monotonicity check found an interior extremum, in which
     case the endpoint limits would not be the supremum.
     """
-    if _interior_critical:
+    d = derive()
+    if d._interior_critical:
         raise ArithmeticError("the correction has an interior extremum; the supremum is not an endpoint limit")
-    return sp.Max(limit_q0, limit_q1)
+    return sp.Max(d.limit_q0, d.limit_q1)
 
 
 @lru_cache(maxsize=None)

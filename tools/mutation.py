@@ -13,10 +13,10 @@ is *caught* when a test fails, a claim's verdict changes, a claim's agreement tu
 false, a check crashes, or the suite runs past its time limit (recorded as
 ``timeout``). A diff in the rendered docs (``gentoys derive --check``) never counts.
 
-Throughput: importing ``theory`` runs the derivations (tens of seconds on a busy
-2-core machine). Each worker therefore imports the third-party libraries and every
-``theory`` module once, from a pristine copy of the tree, and forks one child per
-mutant; the child points the ``theory`` package at the mutant's copy, drops the
+Throughput: the ``theory`` derivations take tens of seconds on a busy 2-core
+machine. Each worker therefore imports the third-party libraries and runs every
+``theory`` module's derivation once, from a pristine copy of the tree, and forks
+one child per mutant; the child points the ``theory`` package at the mutant's copy, drops the
 mutated module and every module that imports it (directly or not) from
 ``sys.modules``, and re-imports them from the copy, so only the derivations
 downstream of the mutation run again. ``--isolated`` runs each mutant in a fresh
@@ -25,7 +25,7 @@ Everything runs under ``nice -n 19`` with one thread per process.
 """
 from __future__ import annotations
 
-import argparse
+import click
 import ast
 import hashlib
 import json
@@ -38,8 +38,9 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 #: what a copy of the tree holds (the kill suite needs nothing else)
@@ -85,10 +86,10 @@ EQUIVALENT: dict[str, str] = {
     "theory/curves.py:103:76:const": "quadrature node count 2*steps+64 -> 2*steps+65: both rules exact to rounding",
     # _tidy's last substitution finds no Abs(s - 1) left (the line before removed them all): every one of the
     # 11 mp_limits formulas has the identical expression with the mutant (checked by rebuilding the module)
-    "theory/mp_limits.py:35:62:drop": "Abs(s-1) -> 1 instead of 1-s in a substitution that finds nothing to replace",
+    "theory/mp_limits.py:39:62:drop": "Abs(s-1) -> 1 instead of 1-s in a substitution that finds nothing to replace",
     # group_ridge_solution brackets log(mu) in [log lam - 40, log lam + 40]; 41 still brackets the unique root
     # and brentq returns it to the same tolerance
-    "theory/two_layer.py:143:47:const": "root bracket log(lam) - 40 -> - 41: same unique root, same tolerance",
+    "theory/two_layer.py:152:47:const": "root bracket log(lam) - 40 -> - 41: same unique root, same tolerance",
 }
 
 OPERATORS = {
@@ -446,6 +447,7 @@ def _stage_verify(claims: list[str], baseline: dict | None, record: dict, report
     refuted must still say how the seed is wrong, and a different wrong seed changes that statement."""
     import torch
 
+    from gentoys.checks.claims import load_all
     from gentoys.checks.framework.runner import CheckCrashed, run_claims
 
     torch.set_num_threads(1)
@@ -453,7 +455,7 @@ def _stage_verify(claims: list[str], baseline: dict | None, record: dict, report
     for cid in claims:
         start = time.perf_counter()
         try:
-            (result,) = run_claims(ctx, [cid])
+            (result,) = run_claims(load_all(), ctx, [cid])
         except CheckCrashed as exc:
             return f"verify {cid}: check crashed ({str(exc)[:200]})"
         got = {"verdict": result.outcome.verdict, "agreement": result.outcome.agreement,
@@ -508,7 +510,7 @@ def run_suite(task: dict) -> dict:
         previous = signal.signal(signal.SIGALRM, _alarm)
         signal.alarm(int(task.get("import_timeout", IMPORT_TIMEOUT)))
         try:
-            importlib.import_module(task["mutated_module"])
+            _derive(importlib.import_module(task["mutated_module"]))
         except _ImportTimeout:
             return {"status": "timeout", "check": f"timeout: import of {task['mutated_module']} ran past "
                     f"{task.get('import_timeout', IMPORT_TIMEOUT)} s", "claims": {}, "stray_modules": {}}
@@ -553,23 +555,30 @@ def _single_thread_env(env: dict) -> dict:
     return env
 
 
+def _derive(module) -> None:
+    """Run a theory module's derivation now (it is lazy: by default it runs on first use)."""
+    derive = getattr(module, "derive", None)
+    if callable(derive):
+        derive()
+
+
 def _preload(base: Path) -> list[str]:
     import importlib
 
-    import hypothesis  # noqa: E401,F401
-    import mpmath  # noqa: E401,F401
-    import numpy
-    import pytest
-    import scipy.optimize
-    import sklearn.linear_model
-    import sympy
+    import hypothesis  # noqa: F401  (imported once here, shared by every forked child)
+    import mpmath  # noqa: F401
+    import numpy  # noqa: F401
+    import pytest  # noqa: F401
+    import scipy.optimize  # noqa: F401
+    import sklearn.linear_model  # noqa: F401
+    import sympy  # noqa: F401
     import torch
 
     torch.set_num_threads(1)
     loaded = []
     for path in sorted([*(base / "theory").glob("*.py"), *(base / "theory" / "core").glob("*.py")]):
         name = _module_name(path.relative_to(base).as_posix())
-        importlib.import_module(name)
+        _derive(importlib.import_module(name))
         loaded.append(name)
     return loaded
 
@@ -764,17 +773,27 @@ def claims_reading(base: Path, rel: str, line: int) -> list[str]:
     for node in ast.parse((base / rel).read_text()).body:
         if isinstance(node, ast.Assign) and node.lineno <= line <= node.end_lineno:
             names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+
+    def seed_names(node) -> set[str]:
+        return {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+                and n.value.id == "seed"}
+
     out = []
     for path in sorted((base / "checks" / "claims").glob("*.py")):
-        text = path.read_text()
-        for fn in ast.parse(text).body:
+        module = ast.parse(path.read_text())
+        # a claim's seed statement (and the formulas it declares) is a module-level constant named in @claim
+        statements = {t.id: seed_names(node.value) for node in module.body if isinstance(node, ast.Assign)
+                      for t in node.targets if isinstance(t, ast.Name)}
+        for fn in module.body:
             if not isinstance(fn, ast.FunctionDef):
                 continue
-            used = {n.attr for n in ast.walk(fn) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
-                    and n.value.id == "seed"}
             for dec in fn.decorator_list:
-                if (isinstance(dec, ast.Call) and _call_name(dec) == "claim" and dec.args
-                        and isinstance(dec.args[0], ast.Constant) and used & names):
+                if not (isinstance(dec, ast.Call) and _call_name(dec) == "claim" and dec.args
+                        and isinstance(dec.args[0], ast.Constant)):
+                    continue
+                used = seed_names(fn) | seed_names(dec)
+                used |= set().union(*(statements.get(a.id, set()) for a in dec.args if isinstance(a, ast.Name)))
+                if used & names:
                     out.append(dec.args[0].value)
     return out
 
@@ -912,20 +931,24 @@ def score(rows: list[dict]) -> dict:
     return {"mutants": len(rows), **counts, "score": killed / denom if denom else 1.0}
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m tools.mutation", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sample", type=int, default=None, help="a fixed, deterministic sample of N mutants")
-    ap.add_argument("--json", type=Path, default=None, help="write the report here")
-    ap.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
-    ap.add_argument("--isolated", action="store_true", help="a fresh interpreter per mutant (slow)")
-    ap.add_argument("--only", action="append", default=[], help="run these mutant ids (repeatable)")
-    ap.add_argument("--file", action="append", default=[], help="only mutants of these files")
-    ap.add_argument("--list", action="store_true", help="list the mutants and exit")
-    ap.add_argument("--resume", type=Path, default=None,
-                    help="a previous --json report: its mutants are not run again, its rows join this report")
-    ap.add_argument("--budget", type=float, default=None,
-                    help="stop starting new mutants after this many seconds (the report says how many ran)")
-    args = ap.parse_args(argv)
+@click.command("mutate", help=__doc__.split("\n\n")[0])
+@click.option("--sample", "sample_size", type=click.IntRange(min=1), default=None, help="A fixed, deterministic sample of N mutants.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the report here.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--isolated", is_flag=True, help="A fresh interpreter per mutant (slow).")
+@click.option("--only", multiple=True, help="Run these mutant ids (repeatable).")
+@click.option("--file", "files", multiple=True, help="Only mutants of these files (repeatable).")
+@click.option("--list", "list_only", is_flag=True, help="List the mutants and exit.")
+@click.option("--resume", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A previous --json report: its mutants are not run again, its rows join this report.")
+@click.option("--budget", type=click.FloatRange(min=0), default=None,
+              help="Stop starting new mutants after this many seconds (the report says how many ran).")
+def main(sample_size: int | None, json_path: Path | None, jobs: int, isolated: bool, only: tuple[str, ...],
+         files: tuple[str, ...], list_only: bool, resume: Path | None, budget: float | None) -> None:
+    """The command line (``gentoys mutate`` and ``python -m tools.mutation`` are this one command)."""
+    args = SimpleNamespace(sample=sample_size, json=json_path, jobs=jobs, isolated=isolated, only=list(only),
+                         file=list(files), list=list_only, resume=resume, budget=budget)
     _nice()
     mutants = enumerate_mutants(ROOT)
     n_all = len(mutants)
@@ -989,4 +1012,4 @@ def _write(path: Path, rows, mutants, session, start, partial=False) -> dict:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

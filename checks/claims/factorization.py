@@ -7,8 +7,8 @@ from scipy import optimize
 
 from gentoys.checks.claims import seed
 from gentoys.checks.evidence import simulated
-from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedStatement
-from gentoys.checks.framework.judging import judged, probes, symbolic
+from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedFormula, SeedStatement
+from gentoys.checks.framework.judging import against_seed_all, judged
 from gentoys.checks.framework.profile import Context
 from gentoys.checks.framework.registry import claim
 from gentoys.theory import factorization as fz
@@ -17,17 +17,21 @@ _POS = {s: (s, 0.2, 2.0) for s in (fz.v, fz.u, fz.r1, fz.r2, fz.x, fz.y, fz.lam)
 _DOTS = {s: (s, -1.0, 1.0) for s in (fz.a1, fz.b1, fz.a2, fz.b2, fz.c12, fz.d12)}
 
 
-def _pts(ctx: Context, *symbols):
+def _ranges(*symbols) -> tuple:
     table = {**_POS, **_DOTS}
-    return probes(ctx, **{str(i): table[s] for i, s in enumerate(symbols)})
+    return tuple(table[s] for s in symbols)
 
 
-@claim("wd_factor_rank1", "E", "S N", SeedStatement(
+WD_RANK1 = SeedStatement(
     "For M = sum_i q_i k_i^T, (lambda/2) sum (q_i^2 + k_i^2) at fixed r_i = q_i k_i is smallest at k_i = sqrt(r_i), "
-    "where it equals lambda sum r_i.", "Sketching ideas", seed.wd_scalar_min))
+    "where it equals lambda sum r_i.", "Sketching ideas",
+    (SeedFormula("minimum over k of (lambda/2)(r^2/k^2 + k^2)", lambda: seed.wd_scalar_min, lambda: fz.scalar_min,
+                 ((fz.r, 0.01, 5.0), (fz.lam, 0.01, 2.0)), "wd_scalar"),))
+
+
+@claim("wd_factor_rank1", "E", "S N", WD_RANK1)
 def wd_factor_rank1(ctx: Context) -> Outcome:
-    ev, ok = symbolic("minimum over k of (lambda/2)(r^2/k^2 + k^2)", seed.wd_scalar_min, fz.scalar_min,
-                      probes(ctx, r=(fz.r, 0.01, 5.0), lam=(fz.lam, 0.01, 2.0)))
+    ([ev], ok) = against_seed_all(ctx, WD_RANK1)
     rng = np.random.default_rng(ctx.seed)
     worst = 0.0
     for rv, lv in zip(rng.uniform(-5, 5, 50), rng.uniform(0.01, 2, 50)):
@@ -36,9 +40,8 @@ def wd_factor_rank1(ctx: Context) -> Outcome:
         worst = max(worst, abs(res.fun - lv * abs(rv)) / (lv * abs(rv)))
     evn = Evidence("N", "bounded Brent over log k at 50 random (r, lambda), r of either sign: minimum vs lambda |r|",
                    {"max_rel_error": worst}, agrees=worst < 1e-8)
-    return Outcome("confirmed" if ok else "refuted", [ev, evn], key="lambda |r_i| per term",
-                   correction="" if ok else f"minimum {fz.scalar_min}",
-                   readings=[Reading("per rank-one term of a given decomposition", "confirmed" if ok else "refuted",
+    return judged(ok, [ev, evn], "lambda |r_i| per term", f"minimum {fz.scalar_min}",
+                  readings=[Reading("per rank-one term of a given decomposition", "confirmed" if ok else "refuted",
                                      "lambda |r_i|, with |r_i| for negative products"),
                              Reading("as the weight decay of M itself", "refuted",
                                      "sum |r_i| depends on the decomposition; its minimum over all of them is the "
@@ -92,7 +95,8 @@ def wd_factor_nuclear(ctx: Context) -> Outcome:
     ev = Evidence("S", "||A B^T||_* <= ||A||_F ||B||_F <= (||A||^2 + ||B||^2)/2, with equality for the balanced "
                   "SVD factors A = U sqrt(S), B = V sqrt(S) (needs d_k >= rank M); hence 1/2||A B^T - Y||^2 + "
                   "(lambda/2)(||A||^2 + ||B||^2) has the minimum of 1/2||Z - Y||^2 + lambda ||Z||_*, whose minimizer "
-                  "soft-thresholds the singular values of Y at lambda (keeping the d_k largest when d_k < rank)")
+                  "soft-thresholds the singular values of Y at lambda (keeping the d_k largest when d_k < rank)",
+                  agrees=None)
     nuc, ok1 = _nuclear_numbers(ctx)
     shr, ok2 = _shrinkage_numbers(ctx)
     evn = [Evidence("N", "8 x 8 rank-3 M with d_k = 5: balanced factors vs 200 random factorizations and BFGS over "
@@ -101,7 +105,10 @@ def wd_factor_nuclear(ctx: Context) -> Outcome:
                     "vs the soft-thresholded target", shr, agrees=ok2)]
     ok = ok1 and ok2
     return judged(ok, [ev, *evn, simulated.factor_shrinkage(ctx)],
-                  key=f"||M||_* = {nuc['nuclear_norm']:.4g} = balanced cost; SVT gap {shr['max_abs_gap']:.1e}")
+                  key=f"||M||_* = {nuc['nuclear_norm']:.4g} = balanced cost; SVT gap {shr['max_abs_gap']:.1e}",
+                  correction=lambda: f"balanced cost {nuc['balanced_svd_factors']:.6g} vs ||M||_* "
+                  f"{nuc['nuclear_norm']:.6g}, best factorization {nuc['bfgs_over_factorizations']:.6g}; learned "
+                  f"singular values {shr['learned']} vs soft-thresholded {shr['soft_thresholded']}")
 
 
 @claim("pair_loss_expansion", "E", "S", SeedStatement(
@@ -109,42 +116,51 @@ def wd_factor_nuclear(ctx: Context) -> Outcome:
 def pair_loss_expansion(ctx: Context) -> Outcome:
     residuals = {f"D={d}": sp.sstr(fz.frobenius_expansion_residual(d)) for d in (2, 3, 4)}
     ok = all(r == "0" for r in residuals.values())
-    return Outcome("confirmed" if ok else "refuted",
-                   [Evidence("S", "Frobenius norm minus the six terms, symbolic vectors", residuals)],
-                   key="residual 0 in D = 2, 3, 4" if ok else "nonzero residual", correction="" if ok else "see evidence")
+    return judged(ok, [Evidence("S", "Frobenius norm minus the six terms, symbolic vectors", residuals, agrees=None)],
+                  "residual 0 in D = 2, 3, 4" if ok else "nonzero residual",
+                  lambda: f"the Frobenius norm differs from the six printed terms by {residuals}")
 
 
-@claim("pair_loss_normalized", "E", "S", SeedStatement(
+PAIR_NORMALIZED = SeedStatement(
     "With r1 s1 = x u v and r2 s2 = y u v the loss is v^2 u^2 [1 + x^2 + y^2 - 2x(v.v1)(u.u1) - 2y(v.v2)(u.u2) + "
-    "2xy(u1.u2)(v1.v2)].", "Simple example", seed.pair_bracket))
+    "2xy(u1.u2)(v1.v2)].", "Simple example",
+    (SeedFormula("the loss over u^2 v^2 after the substitution", lambda: seed.pair_bracket, lambda: fz.bracket,
+                 _ranges(fz.x, fz.y, fz.a1, fz.b1, fz.a2, fz.b2, fz.c12, fz.d12), "two_pair"),))
+
+
+@claim("pair_loss_normalized", "E", "S", PAIR_NORMALIZED)
 def pair_loss_normalized(ctx: Context) -> Outcome:
-    ev, ok = symbolic("the loss over u^2 v^2 after the substitution", seed.pair_bracket, fz.bracket,
-                      _pts(ctx, fz.x, fz.y, fz.a1, fz.b1, fz.a2, fz.b2, fz.c12, fz.d12))
-    return Outcome("confirmed" if ok else "refuted", [ev], key="matches" if ok else "differs",
-                   correction="" if ok else f"bracket = {fz.bracket}")
+    ([ev], ok) = against_seed_all(ctx, PAIR_NORMALIZED)
+    return judged(ok, [ev], "matches" if ok else "differs", f"bracket = {fz.bracket}")
 
 
-@claim("pair_wd_expression", "E", "S", SeedStatement(
+PAIR_WD = SeedStatement(
     "The weight decay becomes L_WD = lambda (r1^2 + r2^2 + x^2 u^2 v^2/r1^2 + y^2 u^2 v^2/r2^2).", "Simple example",
-    seed.pair_wd))
+    (SeedFormula("(lambda/2)(r1^2 + r2^2 + s1^2 + s2^2) with s_i eliminated", lambda: seed.pair_wd, lambda: fz.wd_expr,
+                 _ranges(fz.lam, fz.r1, fz.r2, fz.x, fz.y, fz.u, fz.v), "two_pair"),))
+
+
+@claim("pair_wd_expression", "E", "S", PAIR_WD)
 def pair_wd_expression(ctx: Context) -> Outcome:
-    ev, ok = symbolic("(lambda/2)(r1^2 + r2^2 + s1^2 + s2^2) with s_i eliminated", seed.pair_wd, fz.wd_expr,
-                      _pts(ctx, fz.lam, fz.r1, fz.r2, fz.x, fz.y, fz.u, fz.v))
+    ([ev], ok) = against_seed_all(ctx, PAIR_WD)
     ratio = sp.simplify(seed.pair_wd / fz.wd_expr)
     ev.numbers["seed_over_derived"] = sp.sstr(ratio)
-    return Outcome("confirmed" if ok else "refuted", [ev], key=f"seed / derived = {ratio}",
-                   correction="" if ok else "L_WD = (lambda/2)(r1^2 + r2^2 + x^2 u^2 v^2/r1^2 + y^2 u^2 v^2/r2^2): the "
-                   "factor 1/2 of the penalty is dropped. The next step's minimum lambda u v (x + y) is right for the correct "
-                   "form, so the conclusion survives")
+    return judged(ok, [ev], f"seed / derived = {ratio}",
+                  lambda: f"L_WD = {sp.sstr(fz.wd_expr)}: the seed's expression is {sp.sstr(ratio)} times it. The next "
+                  f"step's minimum {sp.sstr(fz.wd_min)} follows from this form, so the conclusion survives")
 
 
-@claim("pair_wd_minimum", "E", "S N", SeedStatement(
+PAIR_WD_MINIMUM = SeedStatement(
     "Minimizing over r1, r2 gives r1^2 = u v x, r2^2 = u v y and L_WD = lambda u v (x + y).", "Simple example",
-    (seed.pair_r1_sq, seed.pair_wd_min)))
+    (SeedFormula("minimizing r1^2", lambda: seed.pair_r1_sq, lambda: fz.wd_r1_sq, _ranges(fz.lam, fz.x, fz.y, fz.u, fz.v),
+                 "two_pair"),
+     SeedFormula("minimal weight decay (from the correct lambda/2 form)", lambda: seed.pair_wd_min, lambda: fz.wd_min,
+                 _ranges(fz.lam, fz.x, fz.y, fz.u, fz.v), "two_pair")))
+
+
+@claim("pair_wd_minimum", "E", "S N", PAIR_WD_MINIMUM)
 def pair_wd_minimum(ctx: Context) -> Outcome:
-    pts = _pts(ctx, fz.lam, fz.x, fz.y, fz.u, fz.v)
-    ev1, ok1 = symbolic("minimizing r1^2", seed.pair_r1_sq, fz.wd_r1_sq, pts)
-    ev2, ok2 = symbolic("minimal weight decay (from the correct lambda/2 form)", seed.pair_wd_min, fz.wd_min, pts)
+    (ev1, ev2), ok = against_seed_all(ctx, PAIR_WD_MINIMUM)
     from_seed_form = sp.simplify(seed.pair_wd.subs({fz.r1: sp.sqrt(fz.u * fz.v * fz.x), fz.r2: sp.sqrt(fz.u * fz.v * fz.y)}))
     ev2.numbers["minimum_of_the_seed's_displayed_L_WD"] = sp.sstr(from_seed_form)
     f = sp.lambdify((fz.r1, fz.r2), fz.wd_expr.subs({fz.lam: 0.7, fz.u: 1.3, fz.v: 0.8, fz.x: 0.6, fz.y: 1.1}))
@@ -153,24 +169,28 @@ def pair_wd_minimum(ctx: Context) -> Outcome:
     expect = float(fz.wd_min.subs({fz.lam: 0.7, fz.u: 1.3, fz.v: 0.8, fz.x: 0.6, fz.y: 1.1}))
     evn = Evidence("N", "Nelder-Mead over (log r1, log r2) at one point", {"direct": direct, "derived": expect},
                    agrees=abs(direct - expect) < 1e-8)
-    ok = ok1 and ok2
-    return Outcome("confirmed" if ok else "refuted", [ev1, ev2, evn], key="r1^2 = uvx; lambda u v (x + y)",
-                   correction="" if ok else "see evidence",
-                   readings=[Reading("as the minimum of the correct penalty", "confirmed" if ok else "refuted",
+    return judged(ok, [ev1, ev2, evn], "r1^2 = uvx; lambda u v (x + y)",
+                  readings=[Reading("as the minimum of the correct penalty", "confirmed" if ok else "refuted",
                                      "it follows from (lambda/2)(...)"),
-                             Reading("as the minimum of the seed's displayed L_WD", "refuted",
+                             Reading("as the minimum of the seed's displayed L_WD",
+                                     "confirmed" if sp.simplify(from_seed_form - seed.pair_wd_min) == 0 else "refuted",
                                      f"that expression's minimum is {from_seed_form}")])
 
 
-@claim("pair_lambda_normalization", "E", "S", SeedStatement(
+PAIR_LAMBDA = SeedStatement(
     "The full loss is then 1 + x^2 + y^2 - 2x... + 2xy... + Lambda (x + y) with Lambda = lambda u v.",
-    "Simple example", seed.pair_Lambda))
+    "Simple example",
+    (SeedFormula("L_WD over u^2 v^2, per unit (x + y)", lambda: seed.pair_Lambda, lambda: fz.Lambda,
+                 _ranges(fz.lam, fz.u, fz.v), "two_pair"),))
+
+
+@claim("pair_lambda_normalization", "E", "S", PAIR_LAMBDA)
 def pair_lambda_normalization(ctx: Context) -> Outcome:
-    ev, ok = symbolic("L_WD over u^2 v^2, per unit (x + y)", seed.pair_Lambda, fz.Lambda,
-                      _pts(ctx, fz.lam, fz.u, fz.v))
-    return Outcome("confirmed" if ok else "refuted", [ev], key=f"Lambda = {sp.sstr(fz.Lambda)}",
-                   correction="" if ok else "dividing the loss by u^2 v^2 gives Lambda = lambda/(u v), not lambda u v "
-                   "(the two agree only when u v = 1); the conclusion, an L1 penalty on (x, y), survives with that strength")
+    ([ev], ok) = against_seed_all(ctx, PAIR_LAMBDA)
+    return judged(ok, [ev], f"Lambda = {sp.sstr(fz.Lambda)}",
+                  lambda: f"dividing the loss by u^2 v^2 gives Lambda = {sp.sstr(fz.Lambda)}, not "
+                  f"{sp.sstr(seed.pair_Lambda)} (the two agree only where {sp.sstr(sp.Eq(fz.Lambda, seed.pair_Lambda))}); "
+                  "the conclusion, an L1 penalty on (x, y), survives with that strength")
 
 
 def _random_3d_pair_products(rng, phi1: float, phi2: float, n: int = 200) -> tuple[float, float]:
@@ -182,13 +202,17 @@ def _random_3d_pair_products(rng, phi1: float, phi2: float, n: int = 200) -> tup
     return float(dots.min()), float(dots.max())
 
 
-@claim("pair_angles_2d", "E", "S N", SeedStatement(
+PAIR_ANGLES = SeedStatement(
     "For D = 2 the loss is 1 + x^2 + y^2 - 2x cos th1 cos ph1 - 2y cos th2 cos ph2 + 2xy cos(th1-th2) cos(ph1-ph2) "
-    "+ Lambda (x + y), independent of the dimension.", "Simple example", seed.pair_angles_2d))
+    "+ Lambda (x + y), independent of the dimension.", "Simple example",
+    (SeedFormula("D = 2 loss without the L1 term", lambda: seed.pair_angles_2d, lambda: fz.angles_2d - fz.Lambda * (fz.x + fz.y),
+                 ((fz.x, 0.1, 2), (fz.y, 0.1, 2), (fz.th1, -3, 3), (fz.th2, -3, 3), (fz.ph1, -3, 3), (fz.ph2, -3, 3),
+                  (fz.lam, 0.1, 1), (fz.u, 0.5, 2), (fz.v, 0.5, 2)), "two_pair"),))
+
+
+@claim("pair_angles_2d", "E", "S N", PAIR_ANGLES)
 def pair_angles_2d(ctx: Context) -> Outcome:
-    pts = probes(ctx, x=(fz.x, 0.1, 2), y=(fz.y, 0.1, 2), t1=(fz.th1, -3, 3), t2=(fz.th2, -3, 3), p1=(fz.ph1, -3, 3),
-                 p2=(fz.ph2, -3, 3), lam=(fz.lam, 0.1, 1), u=(fz.u, 0.5, 2), v=(fz.v, 0.5, 2))
-    ev, ok2d = symbolic("D = 2 loss without the L1 term", seed.pair_angles_2d, fz.angles_2d - fz.Lambda * (fz.x + fz.y), pts)
+    ([ev], ok2d) = against_seed_all(ctx, PAIR_ANGLES)
     lo, hi = _random_3d_pair_products(np.random.default_rng(ctx.seed), 0.6, 0.9)
     evn = Evidence("N", "in R^3, unit vectors u1, u2 at fixed angles 0.6 and 0.9 from u: u1.u2 over random azimuths "
                    "(the D = 2 form fixes it at cos(0.6 - 0.9) or cos(0.6 + 0.9))",
@@ -199,28 +223,29 @@ def pair_angles_2d(ctx: Context) -> Outcome:
                 Reading("independent of the dimension", "refuted" if spread else "confirmed",
                         f"in D = 3 the pair product u1.u2 still varies over [{lo:.3f}, {hi:.3f}] at fixed angles")]
     holds = ok2d and not spread
-    return Outcome("confirmed" if holds else "refuted", [ev, evn], readings=readings,
-                   key=f"D=2 form {'matches' if ok2d else 'differs'}; D=3: u1.u2 in [{lo:.2f}, {hi:.2f}]",
-                   correction="" if holds else "the formula is right for D = 2 (coplanar vectors); for D >= 3 the loss "
-                   "depends on u1.u2 and v1.v2 beyond the four angles, so it is not dimension-free; the D = 2 "
-                   "expression is the coplanar slice of the general one")
+    return judged(holds, [ev, evn], f"D=2 form {'matches' if ok2d else 'differs'}; D=3: u1.u2 in [{lo:.2f}, {hi:.2f}]",
+                  readings=readings)
 
 
 def _angle_minimum(x: float, y: float, rng) -> float:
-    f = sp.lambdify((fz.th1, fz.th2, fz.ph1, fz.ph2), fz.bracket.subs(fz._angles).subs({fz.x: x, fz.y: y}))
+    f = sp.lambdify((fz.th1, fz.th2, fz.ph1, fz.ph2), fz.bracket.subs(fz.angles_2d_substitution).subs({fz.x: x, fz.y: y}))
     best = np.inf
     for start in rng.uniform(-np.pi, np.pi, size=(12, 4)):
         best = min(best, optimize.minimize(lambda a: f(*a), start, method="BFGS").fun)
     return float(best)
 
 
-@claim("pair_aligned_minimum", "E", "S N M", SeedStatement(
+PAIR_ALIGNED = SeedStatement(
     "The minimum over the angles is at all angles 0, giving 1 + x^2 + y^2 - 2(x + y) + Lambda (x + y).",
-    "Simple example", seed.pair_aligned))
+    "Simple example",
+    (SeedFormula("the D = 2 loss at all angles zero (without the L1 term)", lambda: seed.pair_aligned,
+                 lambda: sp.expand(fz.aligned_bracket), ((fz.x, 0.1, 2), (fz.y, 0.1, 2)), "two_pair"),))
+
+
+@claim("pair_aligned_minimum", "E", "S N M", PAIR_ALIGNED)
 def pair_aligned_minimum(ctx: Context) -> Outcome:
-    at_zero = sp.expand(fz.aligned_bracket)
-    ev, ok_value = symbolic("the D = 2 loss at all angles zero (without the L1 term)", seed.pair_aligned, at_zero,
-                            probes(ctx, x=(fz.x, 0.1, 2), y=(fz.y, 0.1, 2)))
+    at_zero = PAIR_ALIGNED.formulas[0].derived_expr()
+    ([ev], ok_value) = against_seed_all(ctx, PAIR_ALIGNED)
     ev.numbers["missing_term"] = sp.sstr(sp.expand(at_zero - seed.pair_aligned))
     rng = np.random.default_rng(ctx.seed)
     grid = {}
@@ -236,11 +261,10 @@ def pair_aligned_minimum(ctx: Context) -> Outcome:
                    "zero angles are minimal exactly at the grid points with x + y <= 1", grid, agrees=rule)
     where = sorted(k for k, v in zero_is_min.items() if v)
     holds = ok_value and all(zero_is_min.values())
-    return Outcome("confirmed" if holds else "refuted",
-                   [ev, evn, simulated.two_pair_training(ctx)],
-                   key=f"zero angles minimal at {len(where)}/{len(zero_is_min)} grid points; missing {ev.numbers['missing_term']}",
-                   correction="" if holds else "at zero angles the loss is (x + y - 1)^2 + Lambda (x + y): the seed "
-                   f"misses the term {ev.numbers['missing_term']}; and zero angles minimize over the angles only "
-                   "where x + y <= 1 "
-                   f"(grid points: {where}). The section's conclusion survives: the optimum has x + y = 1 - Lambda/2 "
-                   "<= 1, aligned, with an L1 penalty on (x, y) of strength Lambda = lambda/(u v)")
+    return judged(holds, [ev, evn, simulated.two_pair_training(ctx)],
+                  f"zero angles minimal at {len(where)}/{len(zero_is_min)} grid points; missing {ev.numbers['missing_term']}",
+                  lambda: f"at zero angles the loss is {sp.sstr(sp.factor(at_zero))} + Lambda (x + y): the seed "
+                  f"misses the term {ev.numbers['missing_term']}; and zero angles minimize over the angles only "
+                  f"at the grid points {where} (x + y <= 1 {'at every one' if rule else 'not at every one'}). The "
+                  f"section's conclusion survives: the aligned optimum has x + y = {sp.sstr(fz.aligned_sum_optimum)}, "
+                  f"with an L1 penalty on (x, y) of strength Lambda = {sp.sstr(fz.Lambda)}")

@@ -72,3 +72,8 @@ pair_Lambda = wd_lam * u * v
 pair_angles_2d = (1 + px**2 + py**2 - 2 * px * sp.cos(th1) * sp.cos(ph1) - 2 * py * sp.cos(th2) * sp.cos(ph2)
                   + 2 * px * py * sp.cos(th1 - th2) * sp.cos(ph1 - ph2))
 pair_aligned = 1 + px**2 + py**2 - 2 * (px + py)  # plus Lambda (x + y)
+
+# Numbers the seed states about its experiments (seed/NOTES.md records the settings behind them).
+lasso_lambdas = (5e-3, 1.2e-3)  # lasso strength: the text's value, then the notebook's final run
+two_layer_lasso_columns = 3  # "lasso used only three columns of M"
+relu_lasso_zero_fraction = 0.89  # "set about 89 % of the hidden-layer weights to zero"

@@ -1,33 +1,17 @@
 """Group D: a sparse teacher, and lasso against GD and ridge (simulation)."""
 from __future__ import annotations
 
-import numpy as np
-
-from gentoys.checks.evidence.runs import linear_run
+from gentoys.checks.claims import seed
+from gentoys.checks.evidence.runs import describe, final
+from gentoys.checks.evidence.runs import sparse_teacher_runs as _runs
 from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedStatement
-from gentoys.checks.framework.compare import mean_se, within_errors
+from gentoys.checks.framework.compare import StatComparison, within_errors
+from gentoys.checks.framework.judging import judged
 from gentoys.checks.framework.profile import Context
 from gentoys.checks.framework.registry import claim
 
-#: the seed's text names 5e-3; its notebook's final run used 1.2e-3
-LASSO_LAMBDAS = (5e-3, 1.2e-3)
-_METHODS = ("gd", "ridge", "lasso")
-
-
-def _runs(ctx: Context, lasso_lam: float):
-    p = ctx.profile
-    common = dict(methods=_METHODS, epochs=p.sparse_epochs, n_sets=p.sparse_sets, lasso_lam=lasso_lam, lasso_eta=0.4,
-                  sparse_dim=round(0.4 * p.sim_dim))
-    return {t: linear_run(ctx, teacher=t, **common) for t in ("random", "sparse")}
-
-
-def _final(run, method: str) -> np.ndarray:
-    return run.gen_loss[-1, :, run.method_index(method)].cpu().numpy()
-
-
-def _size(ctx: Context) -> str:
-    p = ctx.profile
-    return f"{p.sparse_sets} data sets, D={p.sim_dim}, q=0.7, d=0.4 D, {p.sparse_epochs} epochs"
+#: a win needs the paired mean difference below zero by this many standard errors
+WIN_N_SE = 4.0
 
 
 @claim("direction_invariance", "D", "S M", SeedStatement(
@@ -35,8 +19,9 @@ def _size(ctx: Context) -> str:
     "First example: sparse linear regression"))
 def direction_invariance(ctx: Context) -> Outcome:
     ev_s = Evidence("S", "for isotropic X the law of Sigma_tr is invariant under rotations, and GD and ridge are "
-                    "rotation-equivariant, so the law of l_gen(t) depends on T only through ||T||, ||S0|| and S0.T")
-    runs = _runs(ctx, LASSO_LAMBDAS[0])
+                    "rotation-equivariant, so the law of l_gen(t) depends on T only through ||T||, ||S0|| and S0.T",
+                    agrees=None)
+    runs = _runs(ctx, seed.lasso_lambdas[0])
     numbers, agree = {}, True
     # Same designs and S0 for both teachers (same seed): paired differences. The unregularized plateau
     # 1/2 (1 - N/D) ||S0 - T||^2 still sees S0.T, which differs between the two teachers; ridge's does not.
@@ -45,36 +30,44 @@ def direction_invariance(ctx: Context) -> Outcome:
     targets = {"gd": 0.5 * frac * float(((r.init - s.teacher) ** 2).sum() - ((r.init - r.teacher) ** 2).sum()),
                "ridge": 0.0}
     for m in ("gd", "ridge"):
-        cmp = within_errors(_final(s, m) - _final(r, m), targets[m])
+        cmp = within_errors(final(s, m) - final(r, m), targets[m])
         numbers[m] = cmp.as_dict()
         agree &= cmp.ok
-    evm = Evidence("M", f"final l_gen, sparse minus random teacher, paired over designs ({_size(ctx)}), vs the "
+    evm = Evidence("M", f"final l_gen, sparse minus random teacher, paired over designs ({describe(s)}), vs the "
                    "difference the invariance predicts (from S0.T alone for GD, zero for ridge)", numbers,
                    agrees=agree)
-    return Outcome("confirmed" if agree else "refuted", [ev_s, evm],
-                   key=f"GD diff {numbers['gd']['mean']:.2g} +- {numbers['gd']['se']:.1g}",
-                   correction="" if agree else "the measured plateaus differ by teacher direction; see evidence")
+    return judged(agree, [ev_s, evm], f"GD diff {numbers['gd']['mean']:.2g} +- {numbers['gd']['se']:.1g}",
+                  lambda: "the plateaus differ by teacher direction beyond the invariance's prediction: " + "; ".join(
+                      f"{m}: sparse - random = {v['mean']:.3g} +- {v['se']:.2g} against {v['target']:.3g}"
+                      for m, v in numbers.items()))
 
 
-def _compare(ctx: Context, teacher: str, better: str, worse: str) -> dict:
+def _compare(ctx: Context, teacher: str, better: str, worse: str) -> dict[str, tuple[StatComparison, float]]:
+    """Per lasso lambda: the paired difference better - worse against 0, and the ratio of the means."""
     out = {}
-    for lam in LASSO_LAMBDAS:
+    for lam in seed.lasso_lambdas:
         run = _runs(ctx, lam)[teacher]
-        diff = _final(run, better) - _final(run, worse)
-        m, se = mean_se(diff)
-        out[f"lasso_lam={lam:g}"] = {"mean_difference": m, "se": se, "z": m / se if se else float("-inf"),
-                                     "ratio": float(_final(run, better).mean() / _final(run, worse).mean())}
+        diff = final(run, better) - final(run, worse)
+        out[f"lasso_lam={lam:g}"] = (within_errors(diff, 0.0, n_se=WIN_N_SE),
+                                     float(final(run, better).mean() / final(run, worse).mean()))
     return out
 
 
-def _judge_wins(comparisons: list[dict], ratio: dict, label: str, evidence: Evidence, correction: str) -> Outcome:
-    """A win at a lambda needs every comparison below -4 standard errors; the seed's text lambda decides."""
-    wins = {k: all(c[k]["z"] < -4 for c in comparisons) for k in ratio}
-    readings = [Reading(k, "confirmed" if w else "refuted", f"{label} = {ratio[k]['ratio']:.3f}") for k, w in wins.items()]
-    holds = wins[f"lasso_lam={LASSO_LAMBDAS[0]:g}"]
-    return Outcome("confirmed" if holds else "refuted", [evidence], readings=readings,
-                   key=", ".join(f"{k}: {label} {v['ratio']:.3f}" for k, v in ratio.items()),
-                   correction="" if holds else correction)
+def _numbers(comparison: dict[str, tuple[StatComparison, float]]) -> dict:
+    return {k: {**cmp.as_dict(), "ratio": ratio} for k, (cmp, ratio) in comparison.items()}
+
+
+def _judge_wins(comparisons: list[dict], label: str, evidence: Evidence) -> Outcome:
+    """A win at a lambda needs every comparison clearly below zero; the seed's text lambda decides."""
+    first = comparisons[0]
+    wins = {k: all(c[k][0].below for c in comparisons) for k in first}
+    readings = [Reading(k, "confirmed" if w else "refuted",
+                        f"{label} = {first[k][1]:.3f}; paired difference {first[k][0].mean:.3g} +- {first[k][0].se:.2g} "
+                        f"(z = {first[k][0].signed_z:.1f}, a win needs z < -{WIN_N_SE:g} in every comparison)")
+                for k, w in wins.items()]
+    holds = wins[f"lasso_lam={seed.lasso_lambdas[0]:g}"]
+    return judged(holds, [evidence], ", ".join(f"{k}: {label} {v[1]:.3f}" for k, v in first.items()),
+                  readings=readings)
 
 
 @claim("lasso_wins_sparse", "D", "M", SeedStatement(
@@ -83,15 +76,16 @@ def _judge_wins(comparisons: list[dict], ratio: dict, label: str, evidence: Evid
 def lasso_wins_sparse(ctx: Context) -> Outcome:
     vs_ridge = _compare(ctx, "sparse", "lasso", "ridge")
     vs_gd = _compare(ctx, "sparse", "lasso", "gd")
-    ev = Evidence("M", f"final l_gen of lasso minus ridge and minus GD, paired, sparse teacher ({_size(ctx)}); "
-                  "a win needs the mean difference below -4 standard errors", {"vs_ridge": vs_ridge, "vs_gd": vs_gd})
-    return _judge_wins([vs_ridge, vs_gd], vs_ridge, "lasso/ridge", ev,
-                       "at the seed's lambda lasso is not significantly better; see evidence")
+    ev = Evidence("M", f"final l_gen of lasso minus ridge and minus GD, paired, sparse teacher ({describe(_runs(ctx, seed.lasso_lambdas[0])['sparse'])}); "
+                  f"a win needs the mean difference below -{WIN_N_SE:g} standard errors; a measurement with no "
+                  "second route", {"vs_ridge": _numbers(vs_ridge), "vs_gd": _numbers(vs_gd)}, agrees=None)
+    return _judge_wins([vs_ridge, vs_gd], "lasso/ridge", ev)
 
 
 @claim("ridge_wins_random", "D", "M", SeedStatement(
     "For a random (dense) teacher ridge generalizes better than lasso.", "First example: sparse linear regression"))
 def ridge_wins_random(ctx: Context) -> Outcome:
     cmp = _compare(ctx, "random", "ridge", "lasso")
-    ev = Evidence("M", f"final l_gen of ridge minus lasso, paired, random teacher ({_size(ctx)})", cmp)
-    return _judge_wins([cmp], cmp, "ridge/lasso", ev, "ridge is not significantly better than lasso; see evidence")
+    ev = Evidence("M", f"final l_gen of ridge minus lasso, paired, random teacher ({describe(_runs(ctx, seed.lasso_lambdas[0])['random'])}); a measurement "
+                  "with no second route", _numbers(cmp), agrees=None)
+    return _judge_wins([cmp], "ridge/lasso", ev)

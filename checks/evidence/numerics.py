@@ -6,7 +6,6 @@ quantity another way, so that agreement means something.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import mpmath
 import numpy as np
@@ -34,13 +33,16 @@ def mp_average(q: float, f, dps: int = 30) -> mpmath.mpf:
         return (1 - qq) * f(mpmath.mpf(0)) + cont if q < 1 else cont
 
 
-@lru_cache(maxsize=32)
 def sampled_spectra(ctx: Context, q: float, dim: int | None = None):
-    """Non-zero eigenvalues of ``ctx.profile.n_sets`` sampled Sigma_tr, as numpy."""
+    """Non-zero eigenvalues of ``ctx.profile.n_sets`` sampled Sigma_tr, as numpy (drawn once per context)."""
     dim = dim or ctx.profile.dim
-    n = max(1, round(q * dim))
-    gram = sample_gram(ctx.profile.n_sets, dim, n, seed=ctx.seed + round(1000 * q), device=ctx.device)
-    return gram, gram.nonzero_eigenvalues.cpu().numpy()
+
+    def draw():
+        n = max(1, round(q * dim))
+        gram = sample_gram(ctx.profile.n_sets, dim, n, seed=ctx.seed + round(1000 * q), device=ctx.device)
+        return gram, gram.nonzero_eigenvalues.cpu().numpy()
+
+    return ctx.cached(("sampled_spectra", q, dim), draw)
 
 
 def unit_vector(dim: int, seed: int) -> torch.Tensor:

@@ -1,7 +1,6 @@
 """Shared simulation runs for the M evidence, one per (context, variant), cached."""
 from __future__ import annotations
 
-from functools import lru_cache
 
 import numpy as np
 import torch
@@ -22,28 +21,49 @@ def setting_for(ctx: Context, **changes) -> LinearSetting:
     return base.with_(**changes)
 
 
-@lru_cache(maxsize=8)
+def sparse_teacher_runs(ctx: Context, lasso_lam: float) -> dict[str, LinearRun]:
+    """GD, ridge and lasso on the random and on the sparse teacher (d = 0.4 D), same designs and S0."""
+    p = ctx.profile
+    common = dict(methods=("gd", "ridge", "lasso"), epochs=p.sparse_epochs, n_sets=p.sparse_sets,
+                  lasso_lam=lasso_lam, lasso_eta=0.4, sparse_dim=round(0.4 * p.sim_dim))
+    return {t: linear_run(ctx, teacher=t, **common) for t in ("random", "sparse")}
+
+
 def linear_run(ctx: Context, **changes) -> LinearRun:
-    return train(setting_for(ctx, **changes))
+    """The seed's linear experiment with ``changes``, trained once per context."""
+    return ctx.cached(("linear_run", tuple(sorted(changes.items()))), lambda: train(setting_for(ctx, **changes)))
 
 
-def final(run: LinearRun, method: str, which: str = "gen") -> np.ndarray:
-    """Per-set loss at the last epoch."""
-    hist = run.gen_loss if which == "gen" else run.train_loss
-    return hist[-1, :, run.method_index(method)].cpu().numpy()
+def final(run: LinearRun | networks.NetworkRun, method: str, which: str = "gen") -> np.ndarray:
+    """Per-data-set loss at the last epoch: "gen" or "train" of a linear run; "val" (the two-layer model's exact
+    l_gen), "train" or "test" (ReLU, fresh samples) of a network run."""
+    if isinstance(run, LinearRun):
+        hist = run.gen_loss if which == "gen" else run.train_loss
+        return hist[-1, :, run.method_index(method)].cpu().numpy()
+    j = run.method(method)
+    if which == "test":
+        return run.test_loss[:, j].double().cpu().numpy()
+    hist = run.val_loss if which == "val" else run.train_loss
+    return hist[-1, :, j].double().cpu().numpy()
 
 
-_EXCESS: dict[int, tuple[LinearRun, dict[str, np.ndarray]]] = {}  # keeps the run alive so its id stays unique
+def describe(run: LinearRun | networks.NetworkRun) -> str:
+    """The sizes behind a piece of evidence, as its summary quotes them."""
+    s = run.setting
+    if isinstance(run, LinearRun):
+        teacher = f", d={s.sparse_dim}" if s.teacher == "sparse" else ""
+        tuning = "per-set" if s.tuning == "per_set" else "MP"
+        return (f"{s.n_sets} data sets, D={s.dim}, q={s.q:g}{teacher}, {s.epochs} epochs, {tuning} tuning, "
+                f"{str(s.dtype).replace('torch.', '')}")
+    width = f"widths {s.teacher_hidden} and {s.hidden}" if s.model == "relu" else f"width {s.hidden}"
+    return f"{s.n_sets} data sets, D={s.dim}, {width}, N_tr={s.n_train}, {s.epochs} epochs"
 
 
-def expected_excess(run: LinearRun, method: str) -> np.ndarray:
+def expected_excess(ctx: Context, run: LinearRun, method: str) -> np.ndarray:
     """Per set: how far l_gen is still expected to be from its plateau at the last epoch, from that set's
     own spectrum and hyperparameters (``theory.curves.expected_curves``, averaged over the eigenbasis).
-    Several claims ask for the same (run, method): computed once."""
-    memo = _EXCESS.setdefault(id(run), (run, {}))[1]
-    if method not in memo:
-        memo[method] = _expected_excess(run, method)
-    return memo[method]
+    Several claims ask for the same (run, method): computed once per context (which also holds the run)."""
+    return ctx.cached(("expected_excess", id(run), method), lambda: _expected_excess(run, method))
 
 
 def _expected_excess(run: LinearRun, method: str) -> np.ndarray:
@@ -79,6 +99,6 @@ def network_setting(ctx: Context, model: str) -> networks.NetworkSetting:
                       device=ctx.device, **sizes)
 
 
-@lru_cache(maxsize=2)
 def network_run(ctx: Context, model: str) -> networks.NetworkRun:
-    return networks.train(network_setting(ctx, model))
+    """The seed's over-parametrized example ``model``, trained once per context."""
+    return ctx.cached(("network_run", model), lambda: networks.train(network_setting(ctx, model)))

@@ -4,13 +4,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from gentoys.checks.evidence.runs import expected_excess, final, linear_run
+from gentoys.checks.evidence.runs import describe, expected_excess, final, linear_run
 from gentoys.checks.framework.claim import Evidence
 from gentoys.checks.framework.compare import within_errors
 from gentoys.checks.framework.profile import Context
 from gentoys.sim.spectra import GramSample
 from gentoys.theory import gradient_flow as gf
-from gentoys.theory.mp_limits import lambda_R
+from gentoys.theory.mp_limits import lambda_R, rate_gd, rate_momentum
 from gentoys.theory.ridge import ridge_correction
 
 #: float64 rounding of a loss summed over D terms: paired differences below this are not signal
@@ -18,8 +18,7 @@ ROUNDING = 1e-12
 
 
 def _size(ctx: Context) -> str:
-    p = ctx.profile
-    return f"{p.sim_sets} data sets, D={p.sim_dim}, q=0.7, {p.sim_epochs} epochs, per-set tuning, float64"
+    return describe(linear_run(ctx))
 
 
 def null_space_untouched(ctx: Context) -> Evidence:
@@ -43,7 +42,7 @@ def unregularized_plateau(ctx: Context) -> Evidence:
     averaged = 0.5 * (1 - run.setting.n_samples / run.setting.dim) * float(delta0 @ delta0)
     numbers, ok = {}, True
     for m in ("gd", "momentum"):
-        reached = final(run, m) - expected_excess(run, m)
+        reached = final(run, m) - expected_excess(ctx, run, m)
         paired = within_errors(reached - exact, 0.0, allowance=ROUNDING)
         mean = within_errors(reached, averaged)
         numbers[m] = {"final_minus_own_plateau": paired.as_dict(), "vs_eq1": mean.as_dict()}
@@ -66,7 +65,7 @@ def ridge_plateau(ctx: Context) -> Evidence:
     mp_value = gf.ridge_plateau(s.q, float(lambda_R(s.q)))
     numbers, ok = {}, True
     for m in ("ridge", "momentum_ridge"):
-        reached = final(run, m) - expected_excess(run, m)
+        reached = final(run, m) - expected_excess(ctx, run, m)
         paired = within_errors(reached - exact, 0.0, allowance=ROUNDING)
         vs_mp = within_errors(reached, mp_value, allowance=5 * mp_value / s.dim)
         numbers[m] = {"final_minus_own_eq2": paired.as_dict(), "vs_mp_eq2": vs_mp.as_dict()}
@@ -80,7 +79,7 @@ def ridge_correction_measured(ctx: Context) -> Evidence:
     run = linear_run(ctx)
     s = run.setting
     leading = 0.5 * (1 - s.q) * float(run.teacher @ run.teacher)
-    measured = (final(run, "ridge") - expected_excess(run, "ridge")) / leading - 1
+    measured = (final(run, "ridge") - expected_excess(ctx, run, "ridge")) / leading - 1
     predicted = float(ridge_correction(s.q))
     cmp = within_errors(measured, predicted, allowance=5 / s.dim)
     return Evidence("M", f"measured relative excess of the ridge plateau over Eq. 3's leading term ({_size(ctx)}) vs "
@@ -90,9 +89,9 @@ def ridge_correction_measured(ctx: Context) -> Evidence:
 def ridge_vs_unregularized(ctx: Context) -> Evidence:
     run = linear_run(ctx)
     ratio = final(run, "ridge") / final(run, "gd")
-    return Evidence("M", f"final l_gen of ridge over GD per data set ({_size(ctx)})",
-                    {"mean_ratio": float(ratio.mean()), "se": float(ratio.std(ddof=1) / np.sqrt(ratio.size)),
-                     "fraction_of_sets_ridge_lower": float((ratio < 1).mean())})
+    return Evidence("M", f"final l_gen of ridge over GD per data set ({_size(ctx)}); a measurement with no second "
+                    "route", {"mean_ratio": float(ratio.mean()), "se": float(ratio.std(ddof=1) / np.sqrt(ratio.size)),
+                              "fraction_of_sets_ridge_lower": float((ratio < 1).mean())}, agrees=None)
 
 
 def epochs_to(curve: np.ndarray, level: float) -> int:
@@ -112,26 +111,31 @@ def averaged_curve_epochs(ctx: Context, level: float) -> dict:
     return out
 
 
-def training_speed(ctx: Context) -> Evidence:
-    """Measured per-step factors of the averaged l_tr, GD vs momentum, and the implied step ratio."""
+def training_speed(ctx: Context, bound: float) -> Evidence:
+    """Measured per-step factors of the averaged l_tr, GD vs momentum, and the implied step ratio; agreement:
+    the measured ratio falls on the same side of ``bound`` as the MP prediction log R_0 / log sqrt(q)."""
     run = linear_run(ctx)
-    e = run.setting.epochs
+    s = run.setting
+    e = s.epochs
     windows = {"gd": (e // 2, e), "momentum": (e // 8, e // 4)}  # momentum reaches rounding level early
     factors = {}
     for m, (a, b) in windows.items():
         tr = run.train_loss[:, :, run.method_index(m)].mean(1).cpu().numpy()
         factors[m] = float((tr[b] / tr[a]) ** (1 / (2 * (b - a))))  # error factor = sqrt of loss factor
     speedup = float(np.log(factors["momentum"]) / np.log(factors["gd"]))
+    predicted = float(np.log(rate_momentum(s.q)) / np.log(rate_gd(s.q)))
     return Evidence("M", f"per-step error factor from the tail of the averaged l_tr ({_size(ctx)}; windows "
-                    f"{windows}); agreement: the measured step ratio also exceeds 2", {"factors": factors,
-                    "steps_gd_over_steps_momentum": speedup}, agrees=speedup > 2)
+                    f"{windows}); agreement: the measured step ratio lies on the same side of {bound:g} as the MP "
+                    "prediction (finite D moves the edges, so the value itself is not compared)",
+                    {"factors": factors, "steps_gd_over_steps_momentum": speedup, "mp_prediction": predicted},
+                    agrees=(speedup > bound) == (predicted > bound))
 
 
 def momentum_plateaus(ctx: Context) -> Evidence:
     run = linear_run(ctx)
     numbers, ok = {}, True
     for a, b in (("momentum", "gd"), ("momentum_ridge", "ridge")):
-        reached = [final(run, m) - expected_excess(run, m) for m in (a, b)]
+        reached = [final(run, m) - expected_excess(ctx, run, m) for m in (a, b)]
         cmp = within_errors(reached[0] - reached[1], 0.0, allowance=ROUNDING)
         numbers[f"{a} - {b}"] = cmp.as_dict()
         ok &= cmp.ok
@@ -157,7 +161,7 @@ def curves_follow_theory(ctx: Context) -> Evidence:
         numbers[m] = {"max_z_over_epochs": float(z.max()), "worst_epoch": int(z.argmax())}
         ok &= bool(z.max() <= 4.0)
     return Evidence("M", f"mean l_gen over epochs vs the MP theory curve, every epoch within 4 standard errors + 5/D "
-                    f"relative ({_size(ctx).replace('per-set', 'MP')})", numbers, agrees=ok)
+                    f"relative ({describe(run)})", numbers, agrees=ok)
 
 
 def factor_shrinkage(ctx: Context) -> Evidence:

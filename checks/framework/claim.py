@@ -9,35 +9,106 @@ Two questions per claim are kept apart:
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Literal
 
 Verdict = Literal["confirmed", "refuted", "inconclusive"]
 Kind = Literal["S", "N", "M"]
 VERDICTS = ("confirmed", "refuted", "inconclusive")
+KINDS = ("S", "N", "M")
+#: a correction or reason that points elsewhere instead of stating what holds
+PLACEHOLDER = re.compile(r"\bsee (the )?(evidence|readings|numbers)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SeedFormula:
+    """One formula of the seed beside the one we derive for it, declared once.
+
+    The claim's check compares the two on probe points of ``ranges`` (``judging.against_seed``), the report
+    prints both, and docs/derivations.md shows the pair in the section of the derivation ``derivation``.
+    """
+
+    label: str  # what is compared, in words
+    seed: Callable[[], Any]  # the transcription (checks/claims/seed.py), looked up when compared
+    derived: Callable[[], Any]  # our derivation, looked up when compared (theory derives on first use)
+    ranges: tuple[tuple[Any, float, float], ...]  # (symbol, low, high): the domain of the comparison
+    derivation: str = ""  # the key of the derivation that produces ``derived``
+
+    def seed_expr(self) -> Any:
+        return self.seed()
+
+    def derived_expr(self) -> Any:
+        value = self.derived()
+        return getattr(value, "expr", value)
 
 
 @dataclass(frozen=True)
 class SeedStatement:
-    """What the seed says, in our words, with its formula when it has one."""
+    """What the seed says, in our words, where, and the formulas it states (each beside our derivation)."""
 
     paraphrase: str
     where: str
-    expr: Any = None  # a SymPy expression, a number, or None
+    formulas: tuple[SeedFormula, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not all(isinstance(f, SeedFormula) for f in self.formulas):
+            raise TypeError("formulas must be SeedFormula declarations (the seed's formula beside our derivation)")
+
+    def formula(self, label: str) -> SeedFormula:
+        for f in self.formulas:
+            if f.label == label:
+                return f
+        raise KeyError(f"no seed formula labelled {label!r}; have {[f.label for f in self.formulas]}")
 
 
 @dataclass
 class Evidence:
-    """One route to the answer: symbolic (S), numeric (N) or simulated (M)."""
+    """One route to the answer: symbolic (S), numeric (N) or simulated (M).
+
+    ``agrees`` must be given: True or False when this evidence compares two of our own routes (a derivation
+    against quadrature, a simulation against its prediction, ...), None when it is a measurement or a
+    statement with no second route. None is reported as such and does not count toward agreement.
+    """
 
     kind: Kind
     summary: str
     numbers: dict[str, Any] = field(default_factory=dict)
-    agrees: bool = True  # do our routes agree with each other here?
-    pending: bool = False  # evidence that a later component will supply
+    agrees: bool | None = field(kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"evidence kind={self.kind!r} is not one of {KINDS}")
+        if self.agrees is not None:
+            if not hasattr(self.agrees, "__bool__") or isinstance(self.agrees, str):
+                raise TypeError(f"agrees must be True, False or None, got {self.agrees!r}")
+            self.agrees = bool(self.agrees)
+
+    @property
+    def compares(self) -> bool:
+        """Whether this evidence cross-checks two routes (and so counts toward agreement)."""
+        return self.agrees is not None
+
+    def measurements(self) -> list[dict[str, Any]]:
+        """Every statistic in ``numbers`` (a dict with a mean and a standard error), flattened for machines:
+        ``{"name": "q=0.7/lower", "value", "se", "n", "target", "allowance", "z"}``."""
+        found: list[dict[str, Any]] = []
+
+        def walk(node: Any, path: list[str]) -> None:
+            if not isinstance(node, dict):
+                return
+            if "mean" in node and "se" in node:
+                found.append({"name": "/".join(path) or "value", "value": node["mean"], "se": node["se"],
+                              **{k: node[k] for k in ("n", "target", "allowance", "z") if k in node}})
+                return
+            for key, value in node.items():
+                walk(value, [*path, str(key)])
+
+        walk(self.numbers, [])
+        return found
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "measurements": self.measurements()}
 
 
 @dataclass
@@ -67,10 +138,20 @@ class Outcome:
             raise ValueError("a refuted claim needs its corrected statement")
         if self.verdict == "inconclusive" and not self.why:
             raise ValueError("an inconclusive verdict needs a reason")
+        for name in ("correction", "why"):
+            if PLACEHOLDER.search(getattr(self, name)):
+                raise ValueError(f"{name}={getattr(self, name)!r} points elsewhere; state what holds, from the "
+                                 "computed values")
 
     @property
-    def agreement(self) -> bool:
-        return all(e.agrees for e in self.evidence)
+    def kinds(self) -> set[str]:
+        return {e.kind for e in self.evidence}
+
+    @property
+    def agreement(self) -> bool | None:
+        """False when any cross-check fails, True when all pass, None when no evidence compares two routes."""
+        checks = [e.agrees for e in self.evidence if e.compares]
+        return all(checks) if checks else None
 
 
 @dataclass(frozen=True)
@@ -78,8 +159,12 @@ class Claim:
     id: str
     group: str
     seed: SeedStatement
-    kinds: str  # the evidence CLAIMS.md asks for, e.g. "S N M"
+    kinds: str  # the evidence the check produces, e.g. "S N M"; the runner holds it to that
     check: Callable[..., Outcome]
+
+    @property
+    def declared_kinds(self) -> set[str]:
+        return set(self.kinds.split())
 
 
 @dataclass
@@ -99,6 +184,9 @@ class Result:
             "where": self.claim.seed.where,
             "verdict": o.verdict,
             "agreement": o.agreement,
+            "kinds": self.claim.kinds,
+            "seed_formulas": [{"label": f.label, "seed": str(f.seed_expr()), "derivation": f.derivation}
+                              for f in self.claim.seed.formulas],
             "key": o.key,
             "evidence": [e.to_json() for e in o.evidence],
         }

@@ -5,7 +5,8 @@
   domain (simplify can miss an identity, probes cannot fake one).
 * :func:`close` - two numbers from independent routes, relative tolerance.
 * :func:`within_errors` - a simulated mean against a prediction, in standard
-  errors plus a stated finite-size allowance.
+  errors plus a stated finite-size allowance (:class:`StatComparison`; also
+  the one-sided ``below`` / ``above`` decisions).
 """
 from __future__ import annotations
 
@@ -60,30 +61,59 @@ def close(a: float, b: float, rtol: float) -> bool:
     return abs(a - b) <= rtol * max(abs(a), abs(b))
 
 
+def signed_z(difference: float, se: float) -> float:
+    """difference / se, with se = 0 handled: 0 for no difference, else +-inf with the difference's sign."""
+    if se > 0:
+        return difference / se
+    return 0.0 if difference == 0 else math.copysign(math.inf, difference)
+
+
 @dataclass(frozen=True)
 class StatComparison:
+    """A mean over independent data sets against a target, in standard errors plus a stated allowance.
+
+    Every statistical decision of the checks goes through this one object: ``ok`` (within ``n_se`` standard
+    errors once the allowance is spent), ``below`` / ``above`` (clearly on one side). A standard error of 0
+    (identical samples) is handled by :func:`signed_z`, so a difference of the wrong sign never wins.
+    """
+
     mean: float
     se: float
     target: float
     allowance: float
     n_se: float
+    n: int = 0
 
     @property
     def z(self) -> float:
-        """Deviation in standard errors, after the allowance is spent."""
-        excess = max(abs(self.mean - self.target) - self.allowance, 0.0)
-        return excess / self.se if self.se > 0 else (0.0 if excess == 0 else math.inf)
+        """Deviation in standard errors, after the allowance is spent (>= 0)."""
+        return abs(signed_z(max(abs(self.mean - self.target) - self.allowance, 0.0), self.se))
+
+    @property
+    def signed_z(self) -> float:
+        """(mean - target) / se, signed, without the allowance."""
+        return signed_z(self.mean - self.target, self.se)
 
     @property
     def ok(self) -> bool:
         return math.isfinite(self.mean) and self.z <= self.n_se
 
+    @property
+    def below(self) -> bool:
+        """The mean lies below target - allowance by more than ``n_se`` standard errors."""
+        return math.isfinite(self.mean) and signed_z(self.mean - self.target + self.allowance, self.se) < -self.n_se
+
+    @property
+    def above(self) -> bool:
+        """The mean lies above target + allowance by more than ``n_se`` standard errors."""
+        return math.isfinite(self.mean) and signed_z(self.mean - self.target - self.allowance, self.se) > self.n_se
+
     def __bool__(self) -> bool:
         return self.ok
 
     def as_dict(self) -> dict[str, float]:
-        return {"mean": self.mean, "se": self.se, "target": self.target, "allowance": self.allowance,
-                "z": self.z, "n_se": self.n_se}
+        return {"mean": self.mean, "se": self.se, "n": self.n, "target": self.target, "allowance": self.allowance,
+                "z": self.z, "signed_z": self.signed_z, "n_se": self.n_se}
 
 
 def mean_se(samples) -> tuple[float, float]:
@@ -97,4 +127,4 @@ def mean_se(samples) -> tuple[float, float]:
 def within_errors(samples, target: float, allowance: float = 0.0, n_se: float = 4.0) -> StatComparison:
     """Is the mean of ``samples`` within ``n_se`` standard errors + ``allowance`` of ``target``?"""
     m, se = mean_se(samples)
-    return StatComparison(m, se, float(target), float(allowance), float(n_se))
+    return StatComparison(m, se, float(target), float(allowance), float(n_se), int(np.asarray(samples).size))

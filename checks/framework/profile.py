@@ -1,7 +1,10 @@
 """Run profiles: how large the numerical and simulated evidence is."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Callable, Hashable, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,19 @@ def tiny(name: str = "tiny") -> Profile:
 
 @dataclass(frozen=True)
 class Context:
-    """Everything a check may depend on besides the theory itself."""
+    """Everything a check may depend on besides the theory itself, and the runs the checks share.
+
+    ``cache`` holds what several checks ask for (simulated runs, sampled spectra), computed once per context;
+    it lives and dies with the context (it takes no part in equality or hashing).
+    """
 
     profile: Profile
     seed: int = 0
     device: str = "cpu"
+    cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def cached(self, key: Hashable, make: Callable[[], T]) -> T:
+        """``make()``, computed once per context and ``key``."""
+        if key not in self.cache:
+            self.cache[key] = make()
+        return self.cache[key]

@@ -15,7 +15,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from gentoys.checks.evidence.runs import linear_run, network_run  # noqa: E402
+from gentoys.checks.claims import seed  # noqa: E402
+from gentoys.checks.evidence.runs import linear_run, network_run, sparse_teacher_runs  # noqa: E402
 from gentoys.checks.framework.profile import Context  # noqa: E402
 from gentoys.checks.outputs.files import write_atomic  # noqa: E402
 from gentoys.sim.spectra import sample_gram  # noqa: E402
@@ -69,11 +70,9 @@ def gen_linear(ctx: Context, out: Path) -> list[Path]:
     return _save(fig, rows, out, "gen_linear")
 
 
-def gen_linear_sparse(ctx: Context, out: Path, lasso_lam: float = 5e-3) -> list[Path]:
+def gen_linear_sparse(ctx: Context, out: Path, lasso_lam: float = seed.lasso_lambdas[0]) -> list[Path]:
     """Random vs sparse teacher, GD / ridge / lasso, side by side."""
-    from gentoys.checks.claims.sparse import _runs
-
-    runs = _runs(ctx, lasso_lam)
+    runs = sparse_teacher_runs(ctx, lasso_lam)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
     rows = []
     for ax, (teacher, run) in zip(axes, runs.items()):

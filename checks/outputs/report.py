@@ -12,10 +12,16 @@ from gentoys.checks.framework.claim import Result
 from gentoys.checks.framework.profile import Context
 
 _STYLE = {"confirmed": "green", "refuted": "bold red", "inconclusive": "yellow"}
+#: agreement cell: our routes agree, disagree, or no evidence of the claim compares two routes
+_AGREE = {True: "yes", False: "[bold red]NO[/]", None: "[dim]n/a[/]"}
+
+
+#: bumped whenever a field changes meaning or disappears; docs/report-schema.json describes this version
+SCHEMA_VERSION = 2
 
 
 def report_json(ctx: Context, results: Sequence[Result]) -> dict[str, Any]:
-    return {"profile": ctx.profile.name, "device": ctx.device, "seed": ctx.seed,
+    return {"schema_version": SCHEMA_VERSION, "profile": ctx.profile.name, "device": ctx.device, "seed": ctx.seed,
             "claims": [r.to_json() for r in results]}
 
 
@@ -47,9 +53,8 @@ def table(results: Sequence[Result]) -> Table:
     t.add_column("key numbers", overflow="fold", max_width=56)
     for r in results:
         o = r.outcome
-        pending = any(e.pending for e in o.evidence)
-        verdict = f"[{_STYLE[o.verdict]}]{o.verdict}[/]" + (" [dim](M pending)[/]" if pending else "")
-        t.add_row(r.claim.id, r.claim.seed.paraphrase, verdict, "yes" if o.agreement else "[bold red]NO[/]", o.key)
+        verdict = f"[{_STYLE[o.verdict]}]{o.verdict}[/]"
+        t.add_row(r.claim.id, r.claim.seed.paraphrase, verdict, _AGREE[o.agreement], o.key)
     return t
 
 
@@ -62,6 +67,8 @@ def print_report(results: Sequence[Result], console: Console | None = None) -> N
         for r in refuted:
             console.print(f"- [bold]{r.claim.id}[/]: {r.outcome.correction}")
     counts = {v: sum(r.outcome.verdict == v for r in results) for v in _STYLE}
-    disagree = [r.claim.id for r in results if not r.outcome.agreement]
+    disagree = [r.claim.id for r in results if r.outcome.agreement is False]
+    unchecked = [r.claim.id for r in results if r.outcome.agreement is None]
     console.print(f"\n{len(results)} claims: {counts['confirmed']} confirmed, {counts['refuted']} refuted, "
-                  f"{counts['inconclusive']} inconclusive; agreement failures: {', '.join(disagree) or 'none'}")
+                  f"{counts['inconclusive']} inconclusive; agreement failures: {', '.join(disagree) or 'none'}"
+                  + (f"; no second route (agreement n/a): {', '.join(unchecked)}" if unchecked else ""))

@@ -1,22 +1,34 @@
-"""A derivation as data: the model, its steps and its results.
+"""A derivation as data: the model, its steps and its results, run on first use.
 
 Theory modules describe how each closed form was obtained; the docs writer
 in ``checks`` renders these records to Markdown with LaTeX. Keeping them as
 data (not prose) makes ``gentoys derive`` reproducible byte for byte.
+
+SymPy derivations take seconds, so no module runs them at import: each wraps
+its derivation code in a function decorated with :func:`derived`, which runs
+it once, on the first use of anything it defines, and caches the result. A
+module's ``__getattr__`` hands out the derived names (``module_getattr``),
+and its :class:`~gentoys.theory.core.formula.Formula` objects fetch their
+expressions the same way, so ``from gentoys.theory import lambda_R`` costs
+an import, not a derivation.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any, Callable
 
 import sympy as sp
 
 
 @dataclass(frozen=True)
 class Step:
-    """One step: a sentence and, optionally, the expression it produces."""
+    """One step: a sentence, optionally the expression it produces, and a name to reach it by."""
 
     text: str
     expr: sp.Basic | None = None
+    name: str = ""
 
 
 @dataclass
@@ -26,16 +38,76 @@ class Derivation:
     model: str
     steps: list[Step] = field(default_factory=list)
 
-    def step(self, text: str, expr: sp.Basic | None = None) -> sp.Basic | None:
+    def step(self, text: str, expr: sp.Basic | None = None, name: str = "") -> sp.Basic | None:
         """Record a step and hand its expression back, so code reads as the math."""
-        self.steps.append(Step(text, expr))
+        if name and any(s.name == name for s in self.steps):
+            raise ValueError(f"derivation {self.key!r} already has a step named {name!r}")
+        self.steps.append(Step(text, expr, name))
         return expr
+
+    def __getitem__(self, name: str) -> sp.Basic | None:
+        """The expression of the step called ``name``."""
+        for s in self.steps:
+            if s.name == name:
+                return s.expr
+        raise KeyError(f"derivation {self.key!r} has no step named {name!r}; named steps: "
+                       f"{[s.name for s in self.steps if s.name]}")
 
 
 REGISTRY: dict[str, Derivation] = {}
 
 
 def new(key: str, title: str, model: str) -> Derivation:
+    """A new derivation record; each key names one derivation (a second ``new`` with the same key raises)."""
+    if key in REGISTRY:
+        raise ValueError(f"derivation key {key!r} is already taken by {REGISTRY[key].title!r}")
     d = Derivation(key, title, model)
     REGISTRY[key] = d
     return d
+
+
+def check(condition: bool, what: str) -> None:
+    """An identity a derivation relies on (unlike ``assert``, kept under ``python -O``)."""
+    if not condition:
+        raise ArithmeticError(f"derivation check failed: {what}")
+
+
+class Derived:
+    """The names a module's derivation defines, computed once on first use (see :func:`derived`)."""
+
+    def __init__(self, derive: Callable[[], dict[str, Any]]):
+        self._derive = derive
+        self._result: SimpleNamespace | None = None
+        self._lock = threading.RLock()
+        self.__doc__ = derive.__doc__
+
+    def __call__(self) -> SimpleNamespace:
+        if self._result is None:
+            with self._lock:
+                if self._result is None:
+                    self._result = SimpleNamespace(**{k: v for k, v in self._derive().items()
+                                                      if not k.startswith("__")})
+        return self._result
+
+    @property
+    def done(self) -> bool:
+        return self._result is not None
+
+    def getattr(self, module: str, name: str) -> Any:
+        """``name`` from the derivation, or the AttributeError a module raises for a missing name."""
+        if name.startswith("__"):
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        try:
+            return getattr(self(), name)
+        except AttributeError:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}") from None
+
+
+def derived(derive: Callable[[], dict[str, Any]]) -> Derived:
+    """Decorate a module's derivation code (a function ending in ``return locals()``): it runs on first use."""
+    return Derived(derive)
+
+
+def module_getattr(derive: Derived, module: str) -> Callable[[str], Any]:
+    """A module ``__getattr__`` that serves the names ``derive`` defines (PEP 562)."""
+    return lambda name: derive.getattr(module, name)

@@ -43,11 +43,17 @@ class Formula:
     """
 
     name: str
-    expr: sp.Expr
+    #: the SymPy expression, or a function that derives it (called once, on first use)
+    source: sp.Expr | Callable[[], sp.Expr]
     params: tuple[Param, ...]
     doc: str = ""
     #: a check across arguments (e.g. lam_min < lam_max) that raises ValueError
     relation: Callable[..., None] | None = field(default=None, repr=False)
+
+    @cached_property
+    def expr(self) -> sp.Expr:
+        """The derived expression (running the module's derivation the first time it is asked for)."""
+        return self.source if isinstance(self.source, sp.Basic) else sp.sympify(self.source())
 
     @property
     def symbols(self) -> tuple[sp.Symbol, ...]:
@@ -124,4 +130,5 @@ class Formula:
 
     def __repr__(self) -> str:
         args = ", ".join(p.label for p in self.params)
-        return f"<Formula {self.name}({args}) = {self.expr}>"
+        expr = self.__dict__.get("expr", "(derived on first use)")
+        return f"<Formula {self.name}({args}) = {expr}>"

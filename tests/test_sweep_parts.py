@@ -1,0 +1,83 @@
+"""Grid parsing, the statistics the summaries rest on (each shown able to say no), and one tiny point of
+every built-in sweep run in this process."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from gentoys.checks.sweeps import finite_size, lasso_phase, momentum_speedup
+from gentoys.checks.sweeps.common import crossing, power_fit
+from gentoys.checks.sweeps.engine import refusal
+from gentoys.checks.sweeps.grid import expand, merge_grid, parse_axis
+from gentoys.checks.sweeps.registry import SWEEPS, get
+
+
+def test_axes_parse_lists_and_ranges():
+    assert parse_axis("q=0.1,0.5") == ("q", (0.1, 0.5))
+    assert parse_axis("D=100:400:4") == ("D", (100, 200, 300, 400))
+    assert parse_axis("q=0.5:0.7:3") == ("q", (0.5, 0.6, 0.7))
+    assert parse_axis("method=gd,ridge") == ("method", ("gd", "ridge"))
+    for bad in ("q", "q=", "q=0:1", "q=0:1:x"):
+        with pytest.raises(ValueError, match="grid axis"):
+            parse_axis(bad)
+
+
+def test_merge_replaces_known_axes_only():
+    grid = merge_grid({"q": (0.5,), "D": (10,)}, ["D=20,30"])
+    assert expand(grid) == [{"q": 0.5, "D": 20}, {"q": 0.5, "D": 30}]
+    with pytest.raises(ValueError, match="axes: q, D"):
+        merge_grid({"q": (0.5,), "D": (10,)}, ["lam=1"])
+
+
+def test_crossing_finds_the_level_and_moves_with_the_curve():
+    x = np.linspace(0, 1, 11)
+    assert crossing(x, x, 0.35) == pytest.approx(0.35)
+    assert crossing(x, x - 0.1, 0.35) == pytest.approx(0.45)  # a shifted measurement is told apart
+    assert math.isnan(crossing(x, 0 * x, 0.35))
+
+
+def test_power_fit_recovers_the_exponent_and_tells_1_over_d_from_1_over_sqrt_d():
+    d = np.array([100, 200, 400, 800, 1600.0])
+    rng = np.random.default_rng(0)
+    noisy = (3 / d) * (1 + 0.02 * rng.standard_normal(5))
+    fit = power_fit(d, noisy, 0.02 * 3 / d)
+    assert abs(fit["exponent"] + 1) < 4 * fit["exponent_se"] + 0.02
+    assert abs(power_fit(d, 1 / np.sqrt(d))["exponent"] + 0.5) < 1e-9
+    unresolved = power_fit(d, 1e-4 * np.ones(5), 1e-3 * np.ones(5))  # every point within 2 s.e. of zero
+    assert unresolved["points_used"] == 0 and math.isnan(unresolved["exponent"])
+
+
+def test_refusal_names_d_and_the_estimate():
+    sweep = get("finite_size")
+    assert refusal(sweep, {"D": 100, "method": "momentum"}, 2**30) is None
+    message = refusal(sweep, {"D": 10_000, "method": "momentum"}, 2**30)
+    assert "D=10000" in message and "GiB" in message
+
+
+def test_every_sweep_declares_a_grid_a_point_function_and_what_it_measures():
+    assert set(SWEEPS) == {"ridge_correction", "finite_size", "momentum_speedup", "lasso_phase"}
+    for sweep in SWEEPS.values():
+        assert sweep.grid and sweep.measured and sweep.theory
+        assert all(sweep.peak_bytes(p) > 0 for p in expand(sweep.grid)[:2])
+
+
+def test_tiny_points_of_the_simulated_sweeps(monkeypatch, tmp_path):
+    import pandas as pd
+
+    fs = finite_size.run_point({"D": 60, "method": "momentum_ridge"}, 1, "cpu")
+    # converged: simulation and the set's exact plateau agree; the spectral average is near MP
+    assert fs["convergence_gap_max"] < 1e-4 and abs(fs["trace_dev_mean"]) < 0.02
+    monkeypatch.setattr(momentum_speedup, "N_SETS", 4)
+    ms = momentum_speedup.run_point({"q": 0.5, "D": 60, "eps": 1e-3}, 1, "cpu")
+    kappa = ((1 + math.sqrt(0.5)) / (1 - math.sqrt(0.5))) ** 2  # the MP edges' condition number
+    assert ms["speedup_mean"] > 1
+    assert ms["theory_mp"] == pytest.approx(math.log(math.sqrt(0.5)) / math.log((kappa - 1) / (kappa + 1)), rel=1e-9)
+    monkeypatch.setattr(lasso_phase, "N_SETS", 4)
+    monkeypatch.setattr(lasso_phase, "STEP_LENGTH", 10.0)
+    lp = lasso_phase.run_point({"q": 0.5, "sparsity": 0.1, "lam": 5e-3}, 1, "cpu")
+    assert lp["ridge_mean"] > 0 and lp["lasso_mean"] > 0
+    table = pd.DataFrame([{"q": q, "sparsity": 0.1, "lam": 5e-3, **lp} for q in (0.5, 0.7)])
+    summary = lasso_phase.summarize(table)
+    assert len(lasso_phase.figure(table, summary, tmp_path)) == 2
