@@ -98,9 +98,11 @@ def main() -> None:
               help="Also write the JSON report here (written only when every check ran).")
 @click.option("--strict", is_flag=True, help="Exit 1 when a claim is refuted, too.")
 @click.option("--only", multiple=True, metavar="ID", help="Run only these claim ids (repeatable).")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="torch CPU threads for the whole run (default: torch's own); 1 is faster on shared cores.")
 @verbosity_options
 def verify(profile: str, device: str, seed: int, json_path: str | None, strict: bool, only: tuple[str, ...],
-           verbosity: int) -> None:
+           threads: int | None, verbosity: int) -> None:
     """Judge every claim of the seed and print a verdict table.
 
     Exit 0 when every claim's routes agree, 1 when some disagree (or, with --strict, a claim is refuted),
@@ -114,6 +116,7 @@ def verify(profile: str, device: str, seed: int, json_path: str | None, strict: 
     from gentoys.checks.framework.runner import CheckCrashed, run_claims
     from gentoys.checks.outputs.files import write_atomic
     from gentoys.checks.outputs.report import dumps, print_report
+    from gentoys.sim.core.device import cpu_threads
 
     console = _console()
     ctx = Context(PROFILES[profile], seed=seed, device=_device(device))
@@ -128,7 +131,8 @@ def verify(profile: str, device: str, seed: int, json_path: str | None, strict: 
             status.update(line)
 
     try:
-        with (console.status("deriving and checking...") if verbosity == 0 else nullcontext()) as status:
+        shown = console.status("deriving and checking...") if verbosity == 0 else nullcontext()
+        with shown as status, cpu_threads(threads):
             results = run_claims(load_all(), ctx, only or None, on_result=lambda r: progress(r, status))
     except (CheckCrashed, ValueError) as exc:
         _fail(str(exc))
@@ -313,9 +317,12 @@ DEFAULT_WORKLOADS = WORKLOADS[:3]  # `sweep` starts local clusters: only when as
 @click.option("--baseline-sets", type=click.IntRange(min=1), default=2, show_default=True,
               help="Network workloads: data sets the per-set baseline is timed on (its time is per set).")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
+              help="torch CPU threads of both sides of the gen_linear and network workloads (the sweep's "
+                   "workers keep their own).")
 @verbosity_options
 def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets: int, baseline_sets: int,
-          device: str, verbosity: int) -> None:
+          device: str, threads: int, verbosity: int) -> None:
     """Time each workload against its straightforward per-set loop, in one run.
 
     -q prints nothing but errors (use --json for the numbers), -v every timing field of each workload.
@@ -330,9 +337,10 @@ def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets
 
     dev = _device(device)
     jobs = {
-        "gen_linear": lambda: bench_gen_linear(LinearSetting(n_sets=sets, device=dev)),
-        "two_layer": lambda: bench_network(networks.TWO_LAYER.with_(n_sets=net_sets, device=dev), baseline_sets),
-        "relu": lambda: bench_network(networks.RELU.with_(n_sets=net_sets, device=dev), baseline_sets),
+        "gen_linear": lambda: bench_gen_linear(LinearSetting(n_sets=sets, device=dev, threads=threads)),
+        "two_layer": lambda: bench_network(networks.TWO_LAYER.with_(n_sets=net_sets, device=dev, threads=threads),
+                                           baseline_sets),
+        "relu": lambda: bench_network(networks.RELU.with_(n_sets=net_sets, device=dev, threads=threads), baseline_sets),
         "sweep": lambda: __import__("gentoys.checks.sweeps.bench", fromlist=["bench_sweep"]).bench_sweep(),
     }
     results = {}

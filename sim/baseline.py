@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 
 from gentoys.sim.linear import Hyperparameters, LinearSetting
+from gentoys.sim.prox import prox_lasso
 
 
 def train_baseline(setting: LinearSetting, problem, hyper: Hyperparameters) -> torch.Tensor:
@@ -75,7 +76,7 @@ def train_network_baseline(setting, problem, index: int) -> tuple[torch.Tensor, 
             with torch.no_grad():
                 for p in (M, V):
                     if method.l1:
-                        p.copy_(torch.sign(p) * torch.clamp(p.abs() - method.lr * method.l1, min=0))
+                        p.copy_(prox_lasso(p, method.lr * method.l1))
                     if method.shrink:
                         p.copy_(p / (1 + method.lr * method.shrink))
     return train_hist, val_hist

@@ -18,7 +18,9 @@ from dataclasses import astuple, dataclass, field, replace
 import numpy as np
 import torch
 
-from gentoys.sim.core.device import DivergedError, generator, resolve_device  # noqa: F401  (DivergedError: sim.linear's API)
+from gentoys.sim.core.batching import element_size, sets_per_chunk
+from gentoys.sim.core.device import DivergedError, cpu_threads, generator, resolve_device  # noqa: F401  (DivergedError: sim.linear's API)
+from gentoys.sim.core.lanczos import gram_extremes
 from gentoys.sim.prox import prox_lasso
 from gentoys.theory import tuning
 from gentoys.theory.core.domain import MOMENTUM, NON_NEGATIVE, POSITIVE, RATIO, validate_int
@@ -50,8 +52,18 @@ class LinearSetting:
     seed: int = 0
     device: str = "cpu"
     dtype: torch.dtype = torch.float32
-    #: data sets trained together; None: all on CUDA, else as many as keep their Sigma_tr in ~8 MB of cache
+    #: data sets trained together; None: all on CUDA, else as many as keep their gradient matrix in ~8 MB of cache
     chunk_sets: int | None = None
+    #: CPU threads while training; None (default): torch's setting. On 2 shared cores one thread is far faster
+    #: (docs/performance.md), but switching back to more threads afterwards trips an MKL fault in later
+    #: batched solves (``sim.core.device.cpu_threads``), so set it for a whole run (``verify --threads 1``)
+    threads: int | None = None
+    #: "X": the gradient as (S - T) X X^T / N, two thin products per epoch; "sigma": form Sigma_tr once and
+    #: multiply by it; "auto": whichever needs fewer flops (``gradient_route``)
+    gradient: str = "auto"
+    #: "eigvalsh": the full spectrum, extremes from it; "lanczos": only the extremes (``sim.core.lanczos``),
+    #: the full spectrum computed when first asked for; "auto": eigvalsh on a CPU, lanczos on CUDA
+    extremes: str = "auto"
 
     def __post_init__(self) -> None:
         validate_int("dim", self.dim)
@@ -85,6 +97,12 @@ class LinearSetting:
         validate_int("seed", self.seed, minimum=0)
         if self.chunk_sets is not None:
             validate_int("chunk_sets", self.chunk_sets)
+        if self.threads is not None:
+            validate_int("threads", self.threads)
+        if self.gradient not in ("auto", "X", "sigma"):
+            raise ValueError(f"gradient={self.gradient!r} is not one of 'auto', 'X', 'sigma'")
+        if self.extremes not in ("auto", "eigvalsh", "lanczos"):
+            raise ValueError(f"extremes={self.extremes!r} is not one of 'auto', 'eigvalsh', 'lanczos'")
         if not isinstance(self.device, str) or not (self.device in ("cpu", "cuda", "auto")
                                                     or self.device.startswith("cuda:")):
             raise ValueError(f"device={self.device!r} is not one of 'cpu', 'cuda', 'auto'")
@@ -119,16 +137,21 @@ class LinearRun:
     teacher: torch.Tensor  # (D,), or (R, D) with ``teacher_per_set``
     init: torch.Tensor  # (D,)
     X: torch.Tensor  # (R, D, N)
-    spectrum: torch.Tensor  # (R, N): the eigenvalues of Sigma_tr that are not forced to zero, ascending
+    #: (R, N) eigenvalues of Sigma_tr that are not forced to zero, ascending; None until first asked for
+    #: (read ``spectrum``) when the run found only the extremes
+    full_spectrum: torch.Tensor | None
+    extremes: torch.Tensor  # (R, 2): smallest eigenvalue above the zero tolerance, and the largest
     seconds: dict[str, float] = field(default_factory=dict)
 
     def method_index(self, method: str) -> int:
         return self.setting.methods.index(method)
 
     @property
-    def extremes(self) -> torch.Tensor:
-        """(R, 2): smallest eigenvalue above the zero tolerance, and the largest."""
-        return extremes_of(self.spectrum, self.setting.zero_tol)
+    def spectrum(self) -> torch.Tensor:
+        """(R, N): the full non-zero spectrum, computed on first use if training needed only its extremes."""
+        if self.full_spectrum is None:
+            self.full_spectrum = gram_spectrum(self.X)
+        return self.full_spectrum
 
 
 def draw_problem(setting: LinearSetting) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -188,27 +211,71 @@ def train(
     """Full-batch training of every (set, method) pair for ``setting.epochs`` epochs."""
     import time
 
-    t0 = time.perf_counter()
-    teacher, init, X = problem if problem is not None else draw_problem(setting)
-    spectrum = gram_spectrum(X)
-    hyper = hyper or hyperparameters(setting, extremes_of(spectrum, setting.zero_tol))
-    _validate_hyper(hyper, setting)
-    t1 = time.perf_counter()
-    dt = setting.dtype
-    r, m, d = setting.n_sets, len(setting.methods), setting.dim
-    gen_hist = torch.empty(setting.epochs + 1, r, m, dtype=dt, device=X.device)
-    tr_hist = torch.empty_like(gen_hist)
-    students = torch.empty(r, m, d, dtype=dt, device=X.device)
-    chunk = _chunk_size(setting, X.device)
-    for lo in range(0, r, chunk):
-        part = slice(lo, min(lo + chunk, r))
-        chunk_teacher = teacher[part, None, :] if teacher.dim() == 2 else teacher
-        students[part] = _train_chunk(setting, X[part], chunk_teacher, init, _slice(hyper, part), gen_hist[:, part],
-                                      tr_hist[:, part])
-    t2 = time.perf_counter()
+    with cpu_threads(setting.threads if resolve_device(setting.device).type == "cpu" else None):
+        t0 = time.perf_counter()
+        teacher, init, X = problem if problem is not None else draw_problem(setting)
+        spectrum, extremes = spectrum_and_extremes(X, setting)
+        hyper = hyper or hyperparameters(setting, extremes)
+        _validate_hyper(hyper, setting)
+        t1 = time.perf_counter()
+        dt = setting.dtype
+        r, m, d = setting.n_sets, len(setting.methods), setting.dim
+        gen_hist = torch.empty(setting.epochs + 1, r, m, dtype=dt, device=X.device)
+        tr_hist = torch.empty_like(gen_hist)
+        students = torch.empty(r, m, d, dtype=dt, device=X.device)
+        route = gradient_route(setting)
+        per_set = (X[0].numel() if route == "X" else d * d) * element_size(dt)
+        chunk = sets_per_chunk(r, per_set, X.device, setting.chunk_sets)
+        for lo in range(0, r, chunk):
+            part = slice(lo, min(lo + chunk, r))
+            chunk_teacher = teacher[part, None, :] if teacher.dim() == 2 else teacher
+            students[part] = _train_chunk(setting, route, X[part], chunk_teacher, init, _slice(hyper, part),
+                                          gen_hist[:, part], tr_hist[:, part])
+        t2 = time.perf_counter()
     _check_finite(gen_hist, setting, hyper)
-    return LinearRun(setting, gen_hist, tr_hist, hyper, students, teacher, init, X, spectrum,
+    return LinearRun(setting, gen_hist, tr_hist, hyper, students, teacher, init, X, spectrum, extremes,
                      {"setup": t1 - t0, "train": t2 - t1})
+
+
+def spectrum_and_extremes(X: torch.Tensor, setting: LinearSetting) -> tuple[torch.Tensor | None, torch.Tensor]:
+    """The full non-zero spectrum (or None) and the (R, 2) extremes, by ``setting.extremes``.
+
+    Lanczos gives the extremes to a relative 1e-10 (in float64) and falls back to the full spectrum when
+    some Gram matrix is not positive definite or its smallest eigenvalue is under ``zero_tol``: then the
+    smallest non-zero eigenvalue is another one, which only the full spectrum shows.
+    """
+    way = setting.extremes
+    if way == "auto":
+        way = "lanczos" if X.device.type == "cuda" else "eigvalsh"
+    if way == "lanczos":
+        ex = gram_extremes(X)
+        if ex is not None and bool((ex[:, 0] > setting.zero_tol).all()):
+            return None, ex.to(setting.dtype)
+    spectrum = gram_spectrum(X)
+    return spectrum, extremes_of(spectrum, setting.zero_tol)
+
+
+#: GEMM flops that take as long as streaming one matrix element through a thin (M-row) product: ~60 on the
+#: 2-core machine of docs/performance.md (forming 10 Sigma_tr at D = 1000 vs one epoch over them)
+FLOPS_PER_STREAMED_ELEMENT = 60
+
+
+def gradient_route(setting: LinearSetting) -> str:
+    """"X" or "sigma": the faster way to the gradient (S - T) Sigma_tr, by a two-term cost model.
+
+    With M = ``len(methods)`` rows per set, each epoch's products are thin, so they are bound by streaming
+    the matrix: D^2 elements of Sigma_tr, or 2 D N of X and X^T (the flops, 2 M D^2 against 4 M D N,
+    follow the same ratio). Sigma_tr must first be formed, 2 D^2 N flops at GEMM speed, which counts as
+    2 D^2 N / ``FLOPS_PER_STREAMED_ELEMENT`` streamed elements. At the seed's sizes (D = 1000, N = 700,
+    200 epochs) Sigma_tr wins (2.2e8 against 2.8e8 element-equivalents per set; measured 1.4-1.7x faster);
+    X wins once N < D / 2 or for short runs.
+    """
+    if setting.gradient != "auto":
+        return setting.gradient
+    d, n, e = setting.dim, setting.n_samples, setting.epochs + 1
+    through_x = 2 * d * n * e
+    through_sigma = d * d * e + 2 * d * d * n / FLOPS_PER_STREAMED_ELEMENT
+    return "X" if through_x < through_sigma else "sigma"
 
 
 def _validate_hyper(hyper: Hyperparameters, setting: LinearSetting) -> None:
@@ -221,40 +288,44 @@ def _validate_hyper(hyper: Hyperparameters, setting: LinearSetting) -> None:
         domain.validate(f"hyper.{name}", value.detach().cpu().double().numpy())
 
 
-def _chunk_size(setting: LinearSetting, device: torch.device) -> int:
-    """Sets per chunk. Each epoch streams every Sigma_tr once; on a CPU, chunks whose matrices stay in the
-    last-level cache run about twice as fast as one batch that streams from memory."""
-    if setting.chunk_sets is not None:
-        return validate_int("chunk_sets", setting.chunk_sets)
-    if device.type == "cuda":
-        return setting.n_sets
-    per_set = setting.dim**2 * torch.tensor([], dtype=setting.dtype).element_size()
-    return max(1, min(setting.n_sets, (8 << 20) // per_set))
-
-
 def _slice(hyper: Hyperparameters, part: slice) -> Hyperparameters:
     return Hyperparameters(hyper.eta[part], hyper.beta[part], hyper.lam[part], hyper.l1[part])
 
 
-def _train_chunk(setting: LinearSetting, X: torch.Tensor, teacher: torch.Tensor, init: torch.Tensor,
+def _train_chunk(setting: LinearSetting, route: str, X: torch.Tensor, teacher: torch.Tensor, init: torch.Tensor,
                  hyper: Hyperparameters, gen_hist: torch.Tensor, tr_hist: torch.Tensor) -> torch.Tensor:
     """Train a chunk of sets x all methods in place of the history views; return the final students."""
     dt = setting.dtype
-    sigma = (X @ X.transpose(1, 2) / setting.n_samples).to(dt)  # (r, D, D)
+    X = X.to(dt)
+    if route == "sigma":
+        sigma = X @ X.transpose(1, 2) / setting.n_samples  # (r, D, D), symmetric: rows of delta @ Sigma
+        gradient = lambda delta: torch.bmm(delta, sigma)  # noqa: E731
+    else:
+        Xt = X.transpose(1, 2)
+        gradient = lambda delta: torch.bmm(torch.bmm(delta, X), Xt).div_(setting.n_samples)  # noqa: E731
     T = teacher.to(dt)
     S = init.to(dt).expand(X.shape[0], len(setting.methods), setting.dim).clone()
     velocity = torch.zeros_like(S)
+    delta = torch.empty_like(S)
     thresholds = hyper.eta * hyper.l1
     any_l1 = bool((hyper.l1 > 0).any())
+    any_beta, any_lam = bool((hyper.beta != 0).any()), bool((hyper.lam != 0).any())
+    neg_eta = -hyper.eta
     for epoch in range(setting.epochs + 1):
-        delta = S - T
-        grad_tr = torch.bmm(delta, sigma)  # Sigma symmetric: rows of delta @ Sigma
+        torch.sub(S, T, out=delta)
+        grad_tr = gradient(delta)
         gen_hist[epoch] = 0.5 * (delta * delta).sum(-1)
         tr_hist[epoch] = 0.5 * (delta * grad_tr).sum(-1)
         if epoch == setting.epochs:
             break
-        velocity = hyper.beta * velocity + grad_tr + hyper.lam * S
-        S = S - hyper.eta * velocity
+        # velocity = beta velocity + grad + lam S, then S -= eta velocity, in place
+        if any_beta:
+            velocity.mul_(hyper.beta).add_(grad_tr)
+        else:
+            velocity.copy_(grad_tr)
+        if any_lam:
+            velocity.addcmul_(hyper.lam, S)
+        S.addcmul_(neg_eta, velocity)
         if any_l1:
             S = prox_lasso(S, thresholds)
     return S

@@ -28,8 +28,10 @@ from dataclasses import dataclass, field, replace
 
 import torch
 
+from gentoys.sim.core.batching import element_size, sets_per_chunk
 from gentoys.sim.core.device import cpu_threads, generator, resolve_device
 from gentoys.sim.linear import DivergedError
+from gentoys.sim.prox import prox_lasso
 from gentoys.theory.core.domain import MOMENTUM, NON_NEGATIVE, POSITIVE, validate_int
 
 MODELS = ("two_layer", "relu")
@@ -220,15 +222,10 @@ def train(setting: NetworkSetting, problem: Problem | None = None) -> NetworkRun
 
 
 def _chunk_size(setting: NetworkSetting, device: torch.device) -> int:
-    """On a CPU, as many data sets as keep M and its momentum, for every method, in ~8 MB of cache: each
-    step streams them several times, and the two-layer example runs twice as fast with one set per chunk
-    (5.8 MB) as with two."""
-    if setting.chunk_sets is not None:
-        return validate_int("chunk_sets", setting.chunk_sets)
-    if device.type == "cuda":
-        return setting.n_sets
-    per_set = 2 * len(setting.methods) * setting.dim * setting.hidden * torch.tensor([], dtype=setting.dtype).element_size()
-    return max(1, min(setting.n_sets, (8 << 20) // per_set))
+    """Data sets per chunk (``sim.core.batching``): on a CPU, as many as keep M and its momentum, for every
+    method, in cache; the two-layer example runs twice as fast with one set per chunk (5.8 MB) as with two."""
+    per_set = 2 * len(setting.methods) * setting.dim * setting.hidden * element_size(setting.dtype)
+    return sets_per_chunk(setting.n_sets, per_set, device, setting.chunk_sets)
 
 
 def _slice(problem: Problem, part: slice) -> Problem:
@@ -247,9 +244,11 @@ def _train_chunk(s: NetworkSetting, p: Problem, recorded: list[int], M_out: torc
     grads = _two_layer_grads if s.model == "two_layer" else _relu_grads
     y_val = None if s.model == "two_layer" else targets(s, p, p.X_val)
     scratch, scratch_V = torch.empty_like(M[0]), torch.empty_like(V[0])  # soft-threshold outputs, reused
+    X, Xt = p.X, p.X.transpose(1, 2).contiguous()  # X^T once, not one expanded copy per epoch
+    Z = torch.empty(k, r, s.n_train, s.hidden, dtype=M.dtype, device=M.device) if s.model == "relu" else None
     slot = 0
     for epoch in range(s.epochs + 1):
-        g_M, g_V, train_loss = grads(p.X, y, M, V)
+        g_M, g_V, train_loss = grads(X, Xt, y, M, V, Z)
         if epoch == recorded[slot]:
             train_hist[slot] = train_loss.T
             val_hist[slot] = _val_loss(s, p, y_val, M, V).T
@@ -266,7 +265,7 @@ def _train_chunk(s: NetworkSetting, p: Problem, recorded: list[int], M_out: torc
     V_out.copy_(V)
 
 
-def _two_layer_grads(X, y, M, V):
+def _two_layer_grads(X, Xt, y, M, V, Z):
     """1/2 ||X M V - y||^2: the gradient for M as a product (g, V^T) (never formed), for V, and the loss (K, r)."""
     S = _rowvec(V, M).transpose(0, 1)  # (r, K, D): each set's K students as rows, one GEMM per set below
     resid = torch.bmm(S, X.transpose(1, 2)) - y[:, None, :]  # (r, K, N)
@@ -275,14 +274,16 @@ def _two_layer_grads(X, y, M, V):
     return (g[..., :, None], V[..., None, :]), g_V, 0.5 * (resid * resid).sum(-1).T
 
 
-def _relu_grads(X, y, M, V):
-    """1/2 ||ReLU(X M) V - y||^2: the gradient for M as a product (X^T, dZ), for V, and the loss."""
-    Z = X @ M  # (K, r, N, h)
+def _relu_grads(X, Xt, y, M, V, Z):
+    """1/2 ||ReLU(X M) V - y||^2: the gradient for M as a product (X^T, dZ), for V, and the loss. Z (K, r, N, h)
+    is written in place, one batched product per method (broadcasting X over methods would copy it)."""
+    for j in range(M.shape[0]):
+        torch.bmm(X, M[j], out=Z[j])
     H = torch.relu(Z)
     resid = _rowvec(V, H) - y  # (K, r, N)
     g_V = (resid[..., None, :] @ H)[..., 0, :]
     dZ = torch.ops.aten.threshold_backward(resid[..., :, None] * V[..., None, :], Z, 0.0)  # zero where Z <= 0
-    return (X.transpose(-1, -2).expand(M.shape[0], -1, -1, -1), dZ), g_V, 0.5 * (resid * resid).sum(-1)
+    return (Xt.expand(M.shape[0], -1, -1, -1), dZ), g_V, 0.5 * (resid * resid).sum(-1)
 
 
 def _val_loss(s: NetworkSetting, p: Problem, y_val, M, V) -> torch.Tensor:
@@ -295,13 +296,13 @@ def _val_loss(s: NetworkSetting, p: Problem, y_val, M, V) -> torch.Tensor:
 
 def _sgd_step(w: torch.Tensor, buf: torch.Tensor, m: Method, scratch: torch.Tensor) -> None:
     """The rest of torch.optim.SGD's step once ``buf`` holds momentum * buf + grad: coupled weight decay,
-    the update, then the optional soft threshold sign(w) max(|w| - lr l1, 0) (torch's softshrink, written
-    to ``scratch``) and shrink, all without allocating."""
+    the update, then the optional soft threshold (``sim.prox.prox_lasso``, written to ``scratch``) and
+    shrink, all without allocating."""
     if m.weight_decay:
         buf.add_(w, alpha=m.weight_decay)
     w.add_(buf, alpha=-m.lr)
     if m.l1:
-        torch.ops.aten.softshrink.out(w, m.lr * m.l1, out=scratch)
+        prox_lasso(w, m.l1, m.lr, out=scratch)
         torch.mul(scratch, 1.0 / (1.0 + m.lr * m.shrink), out=w)
     elif m.shrink:
         w.mul_(1.0 / (1.0 + m.lr * m.shrink))

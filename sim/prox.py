@@ -1,8 +1,13 @@
 """The L1 proximal step as a composable piece for any torch optimizer.
 
 ``prox_lasso(x, l1reg, scaling)`` is the proximal operator of
-``l1reg * scaling * ||.||_1`` (jaxopt.prox's signature), evaluated from the
-soft-threshold expression that ``theory.prox`` derives. ``L1Prox`` is a
+``l1reg * scaling * ||.||_1`` (jaxopt.prox's signature): the soft threshold
+that ``theory.prox`` derives, sign(x) max(|x| - t, 0). It is the one soft
+threshold of every simulation (linear, networks, baseline, L1Prox), evaluated
+in at most two passes and optionally into ``out``: torch's softshrink for a
+scalar threshold, x - clamp(x, -t, t) for a tensor of thresholds; both give
+the derived expression's numbers exactly (the tests compare them with
+torch.equal), since x - t and -(|x| - t) round alike. ``L1Prox`` is a
 ``torch.optim.Optimizer`` that wraps another one and applies the operator after
 each of its steps (optax-style chaining): it shares the inner optimizer's
 ``param_groups`` and ``state``, so LR schedulers, ``add_param_group``,
@@ -62,9 +67,27 @@ class UncoveredOptionError(ValueError):
                          "(strict=False applies the rule anyway)")
 
 
-def prox_lasso(x: torch.Tensor, l1reg: float | torch.Tensor, scaling: float | torch.Tensor = 1.0) -> torch.Tensor:
-    """prox of ``l1reg * scaling * ||.||_1`` at ``x``: sign(x) max(|x| - l1reg scaling, 0)."""
-    return soft_threshold.torch(x, l1reg * scaling)
+def prox_lasso(x: torch.Tensor, l1reg: float | torch.Tensor, scaling: float | torch.Tensor = 1.0, *,
+               out: torch.Tensor | None = None) -> torch.Tensor:
+    """prox of ``l1reg * scaling * ||.||_1`` at ``x``: sign(x) max(|x| - l1reg scaling, 0), into ``out`` if
+    given (``out`` may be ``x`` itself only for a scalar threshold). The fast forms assume thresholds >= 0
+    (the prox of a non-negative multiple of the norm); a negative scalar threshold is evaluated by the derived
+    expression itself."""
+    t = l1reg * scaling
+    if isinstance(t, torch.Tensor) and t.numel() > 1:
+        clamped = torch.clamp(x, min=-t, max=t)
+        return torch.sub(x, clamped, out=out) if out is not None else x - clamped
+    t = float(t)
+    if not t >= 0:
+        return soft_threshold_reference(x, t) if out is None else out.copy_(soft_threshold_reference(x, t))
+    if out is None:
+        return torch.nn.functional.softshrink(x, t) if t > 0 else x.clone()
+    return torch.ops.aten.softshrink.out(x, t, out=out) if t > 0 else out.copy_(x)
+
+
+def soft_threshold_reference(x: torch.Tensor, threshold: float | torch.Tensor) -> torch.Tensor:
+    """The derived expression itself (``theory.prox.soft_threshold``), lambdified: what ``prox_lasso`` equals."""
+    return soft_threshold.torch(x, threshold)
 
 
 def _resolve(optimizer: torch.optim.Optimizer, scaling: str) -> str:

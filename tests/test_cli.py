@@ -220,3 +220,18 @@ def test_errors_check_passes_on_the_committed_table(runner):
     """`gentoys errors --check` compares docs/errors.md with a fresh render (the test command runs it)."""
     result = runner.invoke(main, ["errors", "--check"])
     assert result.exit_code == 0, result.output
+
+
+def test_verify_runs_with_the_threads_asked_for_and_restores_them(runner, monkeypatch):
+    seen = []
+
+    def spy(original):
+        return lambda ctx: (seen.append(torch.get_num_threads()), original(ctx))[1]
+
+    replace_check(monkeypatch, "mp_lambda_R", spy)
+    before = torch.get_num_threads()
+    want = 2 if before == 1 else 1
+    result = invoke(runner, "verify", "--only", "mp_lambda_R", "--threads", str(want))
+    assert result.exit_code == 0, result.output
+    assert seen == [want] and torch.get_num_threads() == before
+    assert invoke(runner, "verify", "--only", "mp_lambda_R", "--threads", "0").exit_code == 2

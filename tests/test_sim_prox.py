@@ -75,3 +75,64 @@ def test_bad_arguments():
         L1Prox(torch.optim.SGD([w], lr=0.1), 0.1, "newton")
     with pytest.raises(ValueError, match="Adam"):
         L1Prox(torch.optim.SGD([w], lr=0.1), 0.1, "adam")
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.3, "tensor"])
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_prox_lasso_gives_the_derived_expression_exactly(threshold, dtype):
+    """The fast forms (softshrink, x - clamp(x, -t, t)) equal theory's sign(x) max(|x| - t, 0) bit for bit,
+    also at |x| = t, at zero and on denormals; a threshold off by one ulp does not."""
+    from gentoys.sim.prox import soft_threshold_reference
+
+    x = torch.randn(4000, dtype=dtype, generator=torch.Generator().manual_seed(5))
+    x[:5] = torch.tensor([0.3, -0.3, 0.0, -0.0, 1e-320 if dtype == torch.float64 else 1e-40], dtype=dtype)
+    t = torch.rand(4000, dtype=dtype) * 0.5 if threshold == "tensor" else threshold
+    expected = soft_threshold_reference(x, t)
+    assert torch.equal(prox_lasso(x, t), expected)
+    out = torch.empty_like(x)
+    prox_lasso(x, t, out=out)
+    assert torch.equal(out, expected)
+    if threshold == 0.3 and dtype == torch.float64:
+        assert not torch.equal(prox_lasso(x, torch.nextafter(torch.tensor(0.3, dtype=torch.float64),
+                                                             torch.tensor(1.0, dtype=torch.float64)).item()), expected)
+
+
+def test_prox_lasso_takes_a_negative_scalar_threshold_as_the_derived_expression_does():
+    """Outside the prox's domain (a negative multiple of the norm) the fast form is not used: the numbers are
+    those of the derived expression, sign(x) (|x| + |t|)."""
+    from gentoys.sim.prox import soft_threshold_reference
+
+    x = torch.tensor([-2.0, -0.1, 0.0, 0.3, 1.5], dtype=torch.float64)
+    assert torch.equal(prox_lasso(x, -0.5), soft_threshold_reference(x, -0.5))
+    out = torch.empty_like(x)
+    assert torch.equal(prox_lasso(x, 0.5, -1.0, out=out), soft_threshold_reference(x, -0.5))
+
+
+@pytest.mark.parametrize("make, scaling", [
+    (lambda p: torch.optim.SGD(p, lr=0.05), "lr"),
+    (lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, dampening=0.1), "momentum"),
+    (lambda p: torch.optim.Adam(p, lr=0.01), "adam"),
+    (lambda p: torch.optim.Adam(p, lr=0.01, amsgrad=True), "adam"),
+])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_l1prox_step_thresholds_as_the_derived_expression(make, scaling, dtype, monkeypatch):
+    """L1Prox thresholds through prox_lasso's fast forms (a scalar threshold for SGD, a tensor for Adam);
+    a twin whose prox_lasso is the derived expression itself stays equal to it bit for bit, step after step."""
+    from gentoys.sim import prox as prox_module
+
+    g = torch.Generator().manual_seed(3)
+    X, y = torch.randn(30, 12, generator=g, dtype=dtype), torch.randn(30, generator=g, dtype=dtype)
+    w = torch.randn(12, generator=g, dtype=dtype).requires_grad_()
+    twin_w = w.detach().clone().requires_grad_()
+    opt, twin = L1Prox(make([w]), 0.3, scaling), L1Prox(make([twin_w]), 0.3, scaling)
+    derived = lambda x, l1reg, scaling=1.0: prox_module.soft_threshold_reference(x, l1reg * scaling)  # noqa: E731
+    for _ in range(60):
+        for p, o in ((w, opt), (twin_w, twin)):
+            o.zero_grad()
+            (((X @ p - y) ** 2).sum() / 60).backward()
+        opt.step()
+        with monkeypatch.context() as m:
+            m.setattr(prox_module, "prox_lasso", derived)
+            twin.step()
+        assert torch.equal(w.detach(), twin_w.detach())
+    assert (w.detach() == 0).any()  # the threshold did act

@@ -10,6 +10,7 @@ import torch
 from gentoys.sim import networks
 from gentoys.sim.baseline import train_baseline, train_network_baseline
 from gentoys.sim.core.device import cpu_threads
+from gentoys.sim.core.memory import peak_rss
 from gentoys.sim.linear import LinearSetting, draw_problem, train
 
 
@@ -30,29 +31,44 @@ class BenchResult:
                 "max_rel_gap_of_averaged_losses": self.max_rel_gap_of_averaged_losses, **self.notes}
 
 
+def _mib(peak: dict) -> float | None:
+    return None if peak["bytes"] is None else round(peak["bytes"] / 2**20, 1)
+
+
 def bench_gen_linear(setting: LinearSetting | None = None, rtol: float = 1e-3) -> BenchResult:
     """gen_linear: 100 data sets x 200 epochs x 4 methods at D = 1000, q = 0.7 (the seed's figure).
 
     Both sides start from the same draw and get the same per-set hyperparameters; the baseline's time
-    includes finding those hyperparameters (a D x D eigensolve per set), ours the batched N x N one.
+    includes finding those hyperparameters (a D x D eigensolve per set), ours the batched N x N one. Both
+    run with the setting's CPU threads (one by default), so the ratio compares code, not thread pools; the
+    peak resident memory of each side is reported in MiB.
     """
     setting = setting or LinearSetting()
     problem = draw_problem(setting)
-    t0 = time.perf_counter()
-    run = train(setting, problem=problem)
-    ours = time.perf_counter() - t0
+    with peak_rss() as ours_peak:
+        t0 = time.perf_counter()
+        run = train(setting, problem=problem)
+        ours = time.perf_counter() - t0
+    with peak_rss() as base_peak, cpu_threads(setting.threads):
+        base_hist, baseline = _linear_baseline(setting, problem, run)
+    a, b = run.gen_loss.double().mean(1).cpu().numpy(), base_hist.mean(1).numpy()
+    gap = float(np.max(np.abs(a - b) / np.abs(b)))
+    if not gap <= rtol:
+        raise AssertionError(f"batched and baseline averaged losses differ by {gap:.2e} (> {rtol:g})")
+    return BenchResult("gen_linear", baseline, ours, gap,
+                       {"n_sets": setting.n_sets, "threads": setting.threads or torch.get_num_threads(),
+                        "setup_s": round(run.seconds["setup"], 3), "train_s": round(run.seconds["train"], 3),
+                        "peak_rss_mib": _mib(ours_peak), "baseline_peak_rss_mib": _mib(base_peak)})
+
+
+def _linear_baseline(setting: LinearSetting, problem, run) -> tuple[torch.Tensor, float]:
     t0 = time.perf_counter()
     for i in range(setting.n_sets):  # the baseline's own way to the extreme eigenvalues, one set at a time
         ev = torch.linalg.eigvalsh(problem[2][i] @ problem[2][i].T / setting.n_samples)
         _ = ev[ev > setting.zero_tol].min(), ev.max()
     hyper = run.hyper  # the same numbers, so that both sides must produce the same curves
     base_hist = train_baseline(setting, problem, hyper)
-    baseline = time.perf_counter() - t0
-    a, b = run.gen_loss.double().mean(1).cpu().numpy(), base_hist.mean(1).numpy()
-    gap = float(np.max(np.abs(a - b) / np.abs(b)))
-    if not gap <= rtol:
-        raise AssertionError(f"batched and baseline averaged losses differ by {gap:.2e} (> {rtol:g})")
-    return BenchResult("gen_linear", baseline, ours, gap)
+    return base_hist, time.perf_counter() - t0
 
 
 def bench_network(setting: networks.NetworkSetting, baseline_sets: int = 2, rtol: float = 1e-2) -> BenchResult:
@@ -65,14 +81,15 @@ def bench_network(setting: networks.NetworkSetting, baseline_sets: int = 2, rtol
     differs between the two orders of operations).
     """
     problem = networks.draw_problem(setting)
-    t0 = time.perf_counter()
-    run = networks.train(setting, problem)
-    ours = time.perf_counter() - t0
+    with peak_rss() as ours_peak:
+        t0 = time.perf_counter()
+        run = networks.train(setting, problem)
+        ours = time.perf_counter() - t0
     b = min(baseline_sets, setting.n_sets)
-    t0 = time.perf_counter()
-    with cpu_threads(setting.threads):
+    with peak_rss() as base_peak, cpu_threads(setting.threads):
+        t0 = time.perf_counter()
         hists = [train_network_baseline(setting, problem, i) for i in range(b)]
-    per_set = (time.perf_counter() - t0) / b
+        per_set = (time.perf_counter() - t0) / b
     idx = run.epochs
     gap = 0.0
     for which, ours_hist in ((0, run.train_loss), (1, run.val_loss)):
@@ -83,5 +100,6 @@ def bench_network(setting: networks.NetworkSetting, baseline_sets: int = 2, rtol
     if not gap <= rtol:
         raise AssertionError(f"batched and baseline averaged losses differ by {gap:.2e} (> {rtol:g})")
     return BenchResult(setting.model, per_set * setting.n_sets, ours, gap,
-                       {"n_sets": setting.n_sets, "baseline_sets_timed": b, "baseline_s_per_set": round(per_set, 3),
-                        "threads": setting.threads or torch.get_num_threads()})
+                       {"n_sets": setting.n_sets, "baseline_sets_timed": b, "baseline_s_per_set": float(f"{per_set:.4g}"),
+                        "threads": setting.threads or torch.get_num_threads(), "peak_rss_mib": _mib(ours_peak),
+                        "baseline_peak_rss_mib": _mib(base_peak)})

@@ -35,10 +35,16 @@ def generator(seed: int, device: torch.device) -> torch.Generator:
 
 @contextlib.contextmanager
 def cpu_threads(n: int | None):
-    """Run the block with ``n`` torch CPU threads (``None``: leave the setting alone); restored afterwards."""
+    """Run the block with ``n`` torch CPU threads (``None``: leave the setting alone); restored afterwards.
+
+    ``torch.set_num_threads`` is called only when the count changes: with torch 2.13's CPU build, any call
+    that sets 2 threads leaves batched float64 ``torch.linalg.solve`` failing inside MKL (DLASWP parameter
+    errors, then a hang), so a needless reset must not happen."""
     before = torch.get_num_threads()
-    if n is not None:
-        torch.set_num_threads(n)
+    if n is None or n == before:
+        yield
+        return
+    torch.set_num_threads(n)
     try:
         yield
     finally:
