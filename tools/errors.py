@@ -143,6 +143,7 @@ def _sim_cases() -> list[Case]:
     from gentoys.sim.linear import Hyperparameters, LinearSetting, train
     from gentoys.sim.networks import RELU, TWO_LAYER, Method
     from gentoys.sim.prox import L1Prox
+    from gentoys.sim.lasso import solve_lasso
     from gentoys.sim.spectra import sample_gram
 
     def small_hyper(**change):
@@ -242,6 +243,8 @@ def _sim_cases() -> list[Case]:
         Case("networks.RELU.with_(dim)", "dim", "0", lambda: RELU.with_(dim=0)),
         Case("networks.TWO_LAYER.with_(n_sets)", "n_sets", "2.5", lambda: TWO_LAYER.with_(n_sets=2.5)),
         Case("networks.TWO_LAYER.with_(threads)", "threads", "0", lambda: TWO_LAYER.with_(threads=0)),
+        Case("lasso.solve_lasso(X, teacher, lam, lam_max)", "lam", "-1",
+             lambda: solve_lasso(eye, torch.ones(1, 3, dtype=torch.float64), -1.0, ones2[:1])),
     ]
 
 
