@@ -30,18 +30,29 @@ class LassoSolution:
     gen_loss: torch.Tensor  # (R,) 1/2 ||S - T||^2
     support_fraction: torch.Tensor  # (R,) share of exactly non-zero coordinates
     kkt: torch.Tensor  # (R,) largest KKT violation / lam
-    iterations: int
+    iterations: torch.Tensor  # (R,) iterations each set took (it leaves the batch once converged)
 
 
-def _gradient_operator(X: torch.Tensor):
-    """v -> Sigma v for rows v (R, K, D): through Sigma = X X^T / N when D <= 2N (D^2 elements streamed per
-    product), else through X twice (2 D N elements)."""
-    n = X.shape[2]
-    if X.shape[1] <= 2 * n:
-        sigma = X @ X.transpose(1, 2) / n
-        return lambda v: torch.bmm(v, sigma)
-    xt = X.transpose(1, 2).contiguous()
-    return lambda v: torch.bmm(torch.bmm(v, X), xt) / n
+class _Gradient:
+    """v -> Sigma v for rows v (R, K, D) of the sets still in the batch: through Sigma = X X^T / N when D <= 2N
+    (D^2 elements streamed per product), else through X twice (2 D N elements)."""
+
+    def __init__(self, X: torch.Tensor):
+        self.n = X.shape[2]
+        self.sigma = X @ X.transpose(1, 2) / self.n if X.shape[1] <= 2 * self.n else None
+        self.X, self.Xt = (None, None) if self.sigma is not None else (X, X.transpose(1, 2).contiguous())
+
+    def __call__(self, v: torch.Tensor) -> torch.Tensor:
+        if self.sigma is not None:
+            return torch.bmm(v, self.sigma)
+        return torch.bmm(torch.bmm(v, self.X), self.Xt) / self.n
+
+    def keep(self, rows: torch.Tensor) -> None:
+        """Drop the sets not in ``rows`` (converged ones stop costing bandwidth)."""
+        if self.sigma is not None:
+            self.sigma = self.sigma[rows]
+        else:
+            self.X, self.Xt = self.X[rows], self.Xt[rows]
 
 
 def kkt_violation(grad: torch.Tensor, S: torch.Tensor, lam: float) -> torch.Tensor:
@@ -61,12 +72,14 @@ def solve_lasso(X: torch.Tensor, teacher: torch.Tensor, lam: float, lam_max: tor
     lam = float(POSITIVE.validate("lam", lam))
     tol = float(POSITIVE.validate("tol", tol))
     max_iter = validate_int("max_iter", max_iter)
-    sigma = _gradient_operator(X)
+    sigma = _Gradient(X)
     T = teacher[:, None, :]
     sigma_t = sigma(T)
     step = (1.0 / lam_max).reshape(-1, 1, 1).to(X.dtype)
     S = torch.zeros_like(T)
     Y, t = S.clone(), torch.ones_like(step)
+    active = torch.arange(X.shape[0], device=X.device)  # the sets still iterating, by index into the batch
+    out, kkt, iterations = torch.zeros_like(teacher), torch.zeros_like(teacher[:, 0]), torch.zeros_like(active)
     for it in range(1, max_iter + 1):
         grad_y = sigma(Y) - sigma_t
         S_new = prox_lasso(Y - step * grad_y, step * lam)
@@ -78,14 +91,21 @@ def solve_lasso(X: torch.Tensor, teacher: torch.Tensor, lam: float, lam_max: tor
         t = torch.where(restart, torch.ones_like(t), t_new)
         S = S_new
         if it % check_every == 0 or it == max_iter:
-            kkt = kkt_violation(sigma(S) - sigma_t, S, lam)[:, 0] / lam
-            if bool((kkt < tol).all()):
+            violation = kkt_violation(sigma(S) - sigma_t, S, lam)[:, 0] / lam
+            done = violation < tol
+            if bool(done.any()):
+                rows = active[done]
+                out[rows], kkt[rows], iterations[rows] = S[done, 0], violation[done], it
+                left = ~done
+                active, S, Y, t, step, sigma_t = active[left], S[left], Y[left], t[left], step[left], sigma_t[left]
+                sigma.keep(left.nonzero()[:, 0])
+            if active.numel() == 0:
                 break
     else:
         raise NotConvergedError(f"lasso at lam={lam:g} not converged after max_iter={max_iter} iterations: largest "
-                                f"KKT violation {float(kkt.max()):.3g} lam, tol={tol:g}")
-    S = S[:, 0]
-    return LassoSolution(S, 0.5 * ((S - teacher) ** 2).sum(-1), (S != 0).to(X.dtype).mean(-1), kkt, it)
+                                f"KKT violation {float(violation.max()):.3g} lam, tol={tol:g}")
+    S = out
+    return LassoSolution(S, 0.5 * ((S - teacher) ** 2).sum(-1), (S != 0).to(X.dtype).mean(-1), kkt, iterations)
 
 
 def solve_ridge(X: torch.Tensor, teacher: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
