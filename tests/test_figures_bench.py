@@ -12,7 +12,7 @@ from gentoys.sim.networks import RELU
 
 TINY = Context(dataclasses.replace(PROFILES["quick"], name="tiny-fig", dim=120, n_sets=4, sim_dim=120, sim_sets=6,
                                    sim_epochs=60, sparse_sets=4, sparse_epochs=60, net_sets=3, net_scale=0.1,
-                                   net_epochs=0.02, lasso_dims=(40, 60), lasso_sets=4))
+                                   net_epochs=0.02, lasso_dims=(40, 60), lasso_sets=4, boundary_dim=60))
 SMALL_BENCH = LinearSetting(dim=120, n_sets=3, epochs=30)
 SMALL_NET = RELU.with_(n_sets=3, epochs=40, hidden=20, record_every=5)
 

@@ -18,12 +18,12 @@ def _problem(dim=80, q=0.7, n_sets=3, sparse=True):
 @pytest.mark.parametrize("q, sparse", [(0.7, True), (0.7, False), (0.3, True)])  # q = 0.3: the gradient through X
 def test_solve_lasso_matches_coordinate_descent(q, sparse):
     X, T = _problem(q=q, sparse=sparse)
-    sol = solve_lasso(X, T, 0.02, lasso_lipschitz(X), tol=1e-8)
+    sol = solve_lasso(X, T, 0.02, lasso_lipschitz(X), tol=1e-7)
     for i in range(X.shape[0]):
         S = sklearn_lasso(X[i].numpy(), T[i].numpy(), 0.02)
-        assert np.linalg.norm(S - sol.student[i].numpy()) < 1e-6
+        assert np.linalg.norm(S - sol.student[i].numpy()) < 1e-5
         assert sol.support_fraction[i] == pytest.approx(np.mean(S != 0))
-    assert bool((sol.kkt < 1e-8).all())
+    assert bool((sol.kkt < 1e-7).all())
 
 
 def test_kkt_violation_sees_a_wrong_solution():

@@ -245,7 +245,7 @@ BOUNDARY_N_SE = 3.0
     "The predicted boundary in (q, eps) between 'lasso beats ridge' and 'ridge beats lasso' holds in simulation "
     "at >= 3 points on each side.", _WHERE))
 def lasso_ridge_boundary(ctx: Context) -> Outcome:
-    dim = max(ctx.profile.lasso_dims)
+    dim = ctx.profile.boundary_dim
     lam_seed = SEED_LAMBDAS[0]
     lam_bm = lam_seed * math.sqrt(SEED_DIM)
     numbers, holds, sides = {}, True, {True: 0, False: 0}

@@ -26,6 +26,7 @@ class Profile:
     lasso_sets: int = 16  # data sets per lasso statistic
     lasso_tol: float = 1e-4  # the lasso is solved until its KKT violation is below lasso_tol * lam on every set
     recovery_dim: int = 200  # D of the basis-pursuit instances on both sides of the Donoho-Tanner line
+    boundary_dim: int = 400  # D of the lasso-vs-ridge points on both sides of the predicted boundary
 
 
 PROFILES = {
@@ -34,14 +35,14 @@ PROFILES = {
     "full": Profile("full", dim=1000, n_sets=100, ratios=(0.2, 0.5, 0.7, 0.9), n_probes=20, sim_dim=1000,
                     sim_sets=100, sim_epochs=200, sparse_sets=30, sparse_epochs=500, net_sets=20, net_scale=1.0,
                     net_epochs=1.0, lasso_dims=(250, 500, 1000), lasso_sets=16,
-                    recovery_dim=500),
+                    recovery_dim=500, boundary_dim=500),
 }
 
 
 #: sizes at which every check runs in seconds: for tests and for the mutation harness's verification pass
 TINY_SIZES = dict(dim=120, n_sets=12, ratios=(0.7,), n_probes=3, sim_dim=60, sim_sets=6, sim_epochs=50, net_sets=3,
                   net_scale=0.1, net_epochs=0.05, lasso_dims=(40, 80, 120), lasso_sets=6,
-                  recovery_dim=60)
+                  recovery_dim=60, boundary_dim=120)
 
 
 def tiny(name: str = "tiny") -> Profile:

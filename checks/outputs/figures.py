@@ -114,7 +114,7 @@ def lasso_phase(ctx: Context, out: Path, grid: int = 14) -> list[Path]:
             label=r"Donoho-Tanner (exact recovery as $\lambda\to0$ to the right)")
     rows = [{"kind": "grid", "q": qv, "eps": ev, "log_ratio": ratio[j, i], "se": 0.0}
             for j, ev in enumerate(epss) for i, qv in enumerate(qs)]
-    dim = max(ctx.profile.lasso_dims)
+    dim = ctx.profile.boundary_dim
     for qv, ev in BOUNDARY_POINTS:
         run = lasso_sim(ctx, dim, qv, ev, lam_at(SEED_LAMBDAS[0], dim), with_ridge=True)
         lasso, ridge = run.lasso.gen_loss.cpu().numpy(), run.ridge_gen
