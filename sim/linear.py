@@ -9,6 +9,9 @@ eigenvalues through ``theory.tuning`` (or from the Marchenko-Pastur limits).
 Methods: ``gd``, ``ridge`` (weight decay), ``momentum`` (heavy ball),
 ``momentum_ridge`` and ``lasso`` (a gradient step followed by the soft
 threshold of ``sim.prox``).
+
+The epochs run in D, through Sigma_tr or through X, or, when no method has an L1 term, in the N-dimensional
+span of X through the N x N Gram matrix (``LinearSetting.gradient``, ``gradient_route``).
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from dataclasses import astuple, dataclass, field, replace
 import numpy as np
 import torch
 
-from gentoys.sim.core.batching import element_size, sets_per_chunk
+from gentoys.sim.core.batching import CACHE_BYTES, L2_BYTES, element_size, sets_per_chunk
 from gentoys.sim.core.device import DivergedError, cpu_threads, generator, resolve_device  # noqa: F401  (DivergedError: sim.linear's API)
 from gentoys.sim.core.lanczos import gram_extremes
 from gentoys.sim.prox import prox_lasso
@@ -28,6 +31,7 @@ from gentoys.theory.curves import METHODS as CURVE_METHODS
 from gentoys.theory.curves import mp_hyperparameters
 
 METHODS = ("gd", "ridge", "momentum", "momentum_ridge", "lasso")
+GRADIENT_ROUTES = ("auto", "X", "sigma", "rowspace")
 
 
 @dataclass(frozen=True)
@@ -53,13 +57,16 @@ class LinearSetting:
     device: str = "cpu"
     dtype: torch.dtype = torch.float32
     #: data sets trained together; None: all on CUDA, else as many as keep their gradient matrix in ~8 MB of cache
+    #: (the rowspace route's Gram matrices in one core's 2 MB L2)
     chunk_sets: int | None = None
     #: CPU threads while training; None (default): torch's setting. On 2 shared cores one thread is far faster
     #: (docs/performance.md), but switching back to more threads afterwards trips an MKL fault in later
     #: batched solves (``sim.core.device.cpu_threads``), so set it for a whole run (``verify --threads 1``)
     threads: int | None = None
     #: "X": the gradient as (S - T) X X^T / N, two thin products per epoch; "sigma": form Sigma_tr once and
-    #: multiply by it; "auto": whichever needs fewer flops (``gradient_route``)
+    #: multiply by it; "rowspace": train the student's coordinates in X's column span, S = gamma S0 + X a,
+    #: through the N x N Gram matrix (no L1 method: the lasso's prox is coordinate-wise in D); "auto": the
+    #: cheapest of those that apply, by a streamed-bytes cost model (``gradient_route``)
     gradient: str = "auto"
     #: "eigvalsh": the full spectrum, extremes from it; "lanczos": only the extremes (``sim.core.lanczos``),
     #: the full spectrum computed when first asked for; "auto": eigvalsh on a CPU, lanczos on CUDA
@@ -99,8 +106,12 @@ class LinearSetting:
             validate_int("chunk_sets", self.chunk_sets)
         if self.threads is not None:
             validate_int("threads", self.threads)
-        if self.gradient not in ("auto", "X", "sigma"):
-            raise ValueError(f"gradient={self.gradient!r} is not one of 'auto', 'X', 'sigma'")
+        if self.gradient not in GRADIENT_ROUTES:
+            raise ValueError(f"gradient={self.gradient!r} is not one of 'auto', 'X', 'sigma', 'rowspace'")
+        if self.gradient == "rowspace" and "lasso" in self.methods:
+            raise ValueError(f"gradient='rowspace' cannot train methods={self.methods!r}: the lasso's proximal step "
+                             f"is coordinate-wise in D, outside the span of X that the route trains in; use 'auto', "
+                             f"'X' or 'sigma'")
         if self.extremes not in ("auto", "eigvalsh", "lanczos"):
             raise ValueError(f"extremes={self.extremes!r} is not one of 'auto', 'eigvalsh', 'lanczos'")
         if not isinstance(self.device, str) or not (self.device in ("cpu", "cuda", "auto")
@@ -170,9 +181,14 @@ def draw_problem(setting: LinearSetting) -> tuple[torch.Tensor, torch.Tensor, to
     return teacher, init, X
 
 
-def gram_spectrum(X: torch.Tensor) -> torch.Tensor:
-    """(R, N) eigenvalues of X^T X / N: the spectrum of X X^T / N without its forced zeros."""
-    return torch.linalg.eigvalsh(X.transpose(1, 2) @ X / X.shape[2])
+def gram(X: torch.Tensor) -> torch.Tensor:
+    """(R, N, N) Gram matrices X^T X / N, whose eigenvalues are Sigma_tr's without its forced zeros."""
+    return X.transpose(1, 2) @ X / X.shape[2]
+
+
+def gram_spectrum(X: torch.Tensor, G: torch.Tensor | None = None) -> torch.Tensor:
+    """(R, N) eigenvalues of X^T X / N (``G``, when already formed): Sigma_tr's spectrum without its forced zeros."""
+    return torch.linalg.eigvalsh(gram(X) if G is None else G)
 
 
 def extremes_of(ev: torch.Tensor, zero_tol: float) -> torch.Tensor:
@@ -214,31 +230,47 @@ def train(
     with cpu_threads(setting.threads if resolve_device(setting.device).type == "cpu" else None):
         t0 = time.perf_counter()
         teacher, init, X = problem if problem is not None else draw_problem(setting)
-        spectrum, extremes = spectrum_and_extremes(X, setting)
+        G = gram(X)  # formed once: the spectrum (or its extremes) and the rowspace route both use it
+        spectrum, extremes = spectrum_and_extremes(X, setting, G)
         hyper = hyper or hyperparameters(setting, extremes)
         _validate_hyper(hyper, setting)
-        t1 = time.perf_counter()
+        route = gradient_route(setting, hyper)
         dt = setting.dtype
-        r, m, d = setting.n_sets, len(setting.methods), setting.dim
+        if route != "rowspace":
+            G = None
+        elif G.dtype != dt:  # a problem drawn in another dtype: train on the Gram of X in the training dtype
+            G = gram(X.to(dt))
+        gammas = _init_coefficients(hyper, setting.epochs) if route == "rowspace" else None
+        t1 = time.perf_counter()
+        r, m, d, n = setting.n_sets, len(setting.methods), setting.dim, setting.n_samples
         gen_hist = torch.empty(setting.epochs + 1, r, m, dtype=dt, device=X.device)
         tr_hist = torch.empty_like(gen_hist)
         students = torch.empty(r, m, d, dtype=dt, device=X.device)
-        route = gradient_route(setting)
-        per_set = (X[0].numel() if route == "X" else d * d) * element_size(dt)
-        chunk = sets_per_chunk(r, per_set, X.device, setting.chunk_sets)
+        # the matrix each epoch streams, per set; the rowspace route's also holds its five (M, N) vectors, and
+        # its chunks are sized for one core's L2 (at D = 1000: one set, 1.4x faster per epoch than four in L3)
+        per_set = {"X": d * n, "sigma": d * d, "rowspace": n * n + 5 * m * n}[route] * element_size(dt)
+        budget = L2_BYTES if route == "rowspace" else CACHE_BYTES
+        chunk = sets_per_chunk(r, per_set, X.device, setting.chunk_sets, budget)
         for lo in range(0, r, chunk):
             part = slice(lo, min(lo + chunk, r))
             chunk_teacher = teacher[part, None, :] if teacher.dim() == 2 else teacher
-            students[part] = _train_chunk(setting, route, X[part], chunk_teacher, init, _slice(hyper, part),
-                                          gen_hist[:, part], tr_hist[:, part])
+            if route == "rowspace":
+                students[part] = _train_chunk_rowspace(setting, X[part], G[part], chunk_teacher, init,
+                                                       _slice(hyper, part), gammas[:, part],
+                                                       gen_hist[:, part], tr_hist[:, part])
+            else:
+                students[part] = _train_chunk(setting, route, X[part], chunk_teacher, init, _slice(hyper, part),
+                                              gen_hist[:, part], tr_hist[:, part])
         t2 = time.perf_counter()
     _check_finite(gen_hist, setting, hyper)
     return LinearRun(setting, gen_hist, tr_hist, hyper, students, teacher, init, X, spectrum, extremes,
                      {"setup": t1 - t0, "train": t2 - t1})
 
 
-def spectrum_and_extremes(X: torch.Tensor, setting: LinearSetting) -> tuple[torch.Tensor | None, torch.Tensor]:
-    """The full non-zero spectrum (or None) and the (R, 2) extremes, by ``setting.extremes``.
+def spectrum_and_extremes(X: torch.Tensor, setting: LinearSetting,
+                          G: torch.Tensor | None = None) -> tuple[torch.Tensor | None, torch.Tensor]:
+    """The full non-zero spectrum (or None) and the (R, 2) extremes, by ``setting.extremes``, from the Gram
+    matrices ``G`` = ``gram(X)`` when the caller has them (formed here otherwise).
 
     Lanczos gives the extremes to a relative 1e-10 (in float64) and falls back to the full spectrum when
     some Gram matrix is not positive definite or its smallest eigenvalue is under ``zero_tol``: then the
@@ -247,11 +279,13 @@ def spectrum_and_extremes(X: torch.Tensor, setting: LinearSetting) -> tuple[torc
     way = setting.extremes
     if way == "auto":
         way = "lanczos" if X.device.type == "cuda" else "eigvalsh"
+    if G is None:
+        G = gram(X)
     if way == "lanczos":
-        ex = gram_extremes(X)
+        ex = gram_extremes(X, G=G)
         if ex is not None and bool((ex[:, 0] > setting.zero_tol).all()):
             return None, ex.to(setting.dtype)
-    spectrum = gram_spectrum(X)
+    spectrum = gram_spectrum(X, G)
     return spectrum, extremes_of(spectrum, setting.zero_tol)
 
 
@@ -260,22 +294,33 @@ def spectrum_and_extremes(X: torch.Tensor, setting: LinearSetting) -> tuple[torc
 FLOPS_PER_STREAMED_ELEMENT = 60
 
 
-def gradient_route(setting: LinearSetting) -> str:
-    """"X" or "sigma": the faster way to the gradient (S - T) Sigma_tr, by a two-term cost model.
+def gradient_route(setting: LinearSetting, hyper: Hyperparameters | None = None) -> str:
+    """"X", "sigma" or "rowspace": the cheapest way to train, by a cost model in streamed matrix elements.
 
     With M = ``len(methods)`` rows per set, each epoch's products are thin, so they are bound by streaming
-    the matrix: D^2 elements of Sigma_tr, or 2 D N of X and X^T (the flops, 2 M D^2 against 4 M D N,
-    follow the same ratio). Sigma_tr must first be formed, 2 D^2 N flops at GEMM speed, which counts as
-    2 D^2 N / ``FLOPS_PER_STREAMED_ELEMENT`` streamed elements. At the seed's sizes (D = 1000, N = 700,
-    200 epochs) Sigma_tr wins (2.2e8 against 2.8e8 element-equivalents per set; measured 1.4-1.7x faster);
-    X wins once N < D / 2 or for short runs.
+    the matrix: D^2 elements of Sigma_tr, 2 D N of X and X^T, or N^2 of the Gram matrix X^T X / N for the
+    rowspace route (the flops follow the same ratios). Sigma_tr must first be formed, 2 D^2 N flops at GEMM
+    speed, which counts as 2 D^2 N / ``FLOPS_PER_STREAMED_ELEMENT`` streamed elements; the Gram matrix costs
+    nothing extra (the spectrum that tunes the hyperparameters needs it anyway), and the rowspace route streams
+    X twice more (X^T S0 and X^T T together, then the final student). So rowspace wins whenever it applies
+    (N < D, at least one epoch). It does not apply when some method has an L1 term (``hyper.l1 > 0``;
+    with ``hyper`` None, a ``lasso`` method): the soft threshold acts coordinate by coordinate in D and leaves
+    the span of X. Then, at the seed's sizes (D = 1000, N = 700, 200 epochs), Sigma_tr wins over X (2.2e8
+    against 2.8e8 element-equivalents per set; measured 1.4-1.7x faster); X wins once N < D / 2 or for short runs.
     """
+    any_l1 = "lasso" in setting.methods if hyper is None else bool((hyper.l1 > 0).any())
+    if setting.gradient == "rowspace" and any_l1:
+        largest = setting.lasso_lam if hyper is None else float(hyper.l1.max())
+        raise ValueError(f"gradient='rowspace' cannot train a method with an L1 term (hyper.l1 up to {largest:g}): "
+                         f"its proximal step is coordinate-wise in D, outside the span of X; use 'auto', 'X' or "
+                         f"'sigma'")
     if setting.gradient != "auto":
         return setting.gradient
     d, n, e = setting.dim, setting.n_samples, setting.epochs + 1
-    through_x = 2 * d * n * e
-    through_sigma = d * d * e + 2 * d * d * n / FLOPS_PER_STREAMED_ELEMENT
-    return "X" if through_x < through_sigma else "sigma"
+    cost = {"X": 2 * d * n * e, "sigma": d * d * e + 2 * d * d * n / FLOPS_PER_STREAMED_ELEMENT}
+    if not any_l1:
+        cost["rowspace"] = n * n * e + 2 * d * n
+    return min(cost, key=cost.get)
 
 
 def _validate_hyper(hyper: Hyperparameters, setting: LinearSetting) -> None:
@@ -329,6 +374,79 @@ def _train_chunk(setting: LinearSetting, route: str, X: torch.Tensor, teacher: t
         if any_l1:
             S = prox_lasso(S, thresholds)
     return S
+
+
+def _init_coefficients(hyper: Hyperparameters, epochs: int) -> torch.Tensor:
+    """(epochs + 1, R, M, 1) float64: gamma_t, the coefficient of S0 in S_t = gamma_t S0 + X a_t.
+
+    Its velocity part nu_t (v_t = nu_t S0 + X b_t) starts at 0 and follows nu_{t+1} = beta nu_t + lam gamma_t,
+    gamma_{t+1} = gamma_t - eta nu_{t+1}: the weight decay shrinks S0, the data term never touches it.
+    A scalar recursion per (set, method), shared by every chunk.
+    """
+    eta, beta, lam = (h.to(torch.float64) for h in (hyper.eta, hyper.beta, hyper.lam))
+    out = torch.empty(epochs + 1, *eta.shape, dtype=torch.float64, device=eta.device)
+    out[0] = 1.0
+    if not bool((lam != 0).any()):
+        out[1:] = 1.0
+        return out
+    nu = torch.zeros_like(eta)
+    for t in range(epochs):
+        nu = beta * nu + lam * out[t]
+        out[t + 1] = out[t] - eta * nu
+    return out
+
+
+def _train_chunk_rowspace(setting: LinearSetting, X: torch.Tensor, G: torch.Tensor, teacher: torch.Tensor,
+                          init: torch.Tensor, hyper: Hyperparameters, gammas: torch.Tensor,
+                          gen_hist: torch.Tensor, tr_hist: torch.Tensor) -> torch.Tensor:
+    """The rowspace route: the same iterates as ``_train_chunk``, with each streamed matrix N x N.
+
+    GD, weight decay and heavy ball move S only along S0 and the columns of X, so S_t = gamma_t S0 + X a_t and
+    v_t = nu_t S0 + X b_t with a_t, b_t in R^N (gamma_0 = 1, a_0 = b_0 = 0, nu_0 = 0). With G = X^T X / N,
+    u = X^T S0 / N and w = X^T T / N, Sigma_tr (S - T) = X rho with rho = gamma u - w + G a (= X^T (S - T) / N),
+    and lam S = lam gamma S0 + X lam a, so v_{t+1} = beta v_t + Sigma_tr (S_t - T) + lam S_t becomes
+    b_{t+1} = beta b_t + rho_t + lam a_t (nu and gamma: ``_init_coefficients``), and a_{t+1} = a_t - eta b_{t+1}.
+    The losses come from the same product G a: train_loss = N ||rho||^2 / 2 and
+    gen_loss = ||gamma S0 - T + X a||^2 / 2 = (gamma^2 S0.S0 - 2 gamma S0.T + T.T + N a.(rho + gamma u - w)) / 2.
+    The final student is gamma S0 + X a.
+    """
+    dt = setting.dtype
+    n, epochs = setting.n_samples, setting.epochs
+    X, G = X.to(dt), G.to(dt)
+    r, m, d = X.shape[0], len(setting.methods), setting.dim
+    S0 = init.to(dt)
+    T = teacher.to(dt).expand(r, 1, d)
+    proj = torch.bmm(torch.cat([S0.expand(r, 1, d), T], dim=1), X).div_(n)  # (r, 2, N): one pass over X
+    u, neg_w = proj[:, :1].contiguous(), proj[:, 1:].neg()
+    S0d, Td = S0.to(torch.float64), T.to(torch.float64)[:, 0]
+    s0s0, s0t, tt = S0d @ S0d, (Td @ S0d)[:, None], (Td * Td).sum(-1, keepdim=True)  # (), (r, 1), (r, 1)
+    gamma_t = gammas.to(dt)
+    rho_rho = torch.empty(epochs + 1, r, m, dtype=dt, device=X.device)
+    a_rho_c = torch.empty_like(rho_rho)
+    A = torch.zeros(r, m, n, dtype=dt, device=X.device)
+    B = torch.zeros_like(A)
+    c, rho, rho_c = torch.empty_like(A), torch.empty_like(A), torch.empty_like(A)
+    any_beta, any_lam = bool((hyper.beta != 0).any()), bool((hyper.lam != 0).any())
+    neg_eta = -hyper.eta
+    for epoch in range(epochs + 1):
+        torch.addcmul(neg_w, gamma_t[epoch], u, out=c)  # gamma u - w
+        torch.baddbmm(c, A, G, out=rho)  # the epoch's one N x N product
+        torch.linalg.vecdot(rho, rho, out=rho_rho[epoch])
+        torch.add(rho, c, out=rho_c)
+        torch.linalg.vecdot(A, rho_c, out=a_rho_c[epoch])
+        if epoch == epochs:
+            break
+        if any_beta:
+            torch.addcmul(rho, hyper.beta, B, out=B)
+        else:
+            B.copy_(rho)
+        if any_lam:
+            B.addcmul_(hyper.lam, A)
+        A.addcmul_(neg_eta, B)
+    g = gammas[..., 0]  # float64, like the loss constants: the combination below cancels O(1) terms
+    gen_hist.copy_(0.5 * (g * g * s0s0 - 2 * g * s0t + tt + n * a_rho_c.to(torch.float64)))
+    tr_hist.copy_((0.5 * n) * rho_rho)
+    return torch.baddbmm(gamma_t[-1] * S0, A, X.transpose(1, 2))
 
 
 def _check_finite(hist: torch.Tensor, setting: LinearSetting, hyper: Hyperparameters) -> None:

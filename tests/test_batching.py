@@ -47,3 +47,11 @@ def test_cpu_threads_leaves_an_unchanged_count_alone(monkeypatch):
     with device.cpu_threads(now + 1):
         pass
     assert calls == [now + 1, now]
+
+
+def test_a_smaller_cache_budget_gives_smaller_chunks():
+    from gentoys.sim.core.batching import L2_BYTES
+
+    assert sets_per_chunk(100, 1_960_000, CPU, cache_bytes=L2_BYTES) == 1  # one 700 x 700 float32 Gram matrix
+    assert sets_per_chunk(100, 176_400, CPU, cache_bytes=L2_BYTES) == 11  # N = 210
+    assert sets_per_chunk(100, 1_960_000, CPU) == 4  # the default budget, CACHE_BYTES

@@ -57,10 +57,14 @@ def test_both_gradient_routes_train_the_same_students():
     assert not torch.allclose(a.gen_loss, train(s.with_(gradient="X", q=0.6)).gen_loss, rtol=1e-3)
 
 
-def test_gradient_route_counts_flops():
-    assert gradient_route(LinearSetting()) == "sigma"  # N = 0.7 D: X streams 1.4 D^2 per epoch
-    assert gradient_route(LinearSetting(q=0.3)) == "X"  # N = 0.3 D: 0.6 D^2 per epoch, no Sigma to form
-    assert gradient_route(LinearSetting(epochs=3)) == "X"  # too short for forming Sigma to pay
+def test_gradient_route_counts_streamed_elements():
+    """With a lasso method (no rowspace route): Sigma_tr or X by the cost model."""
+    lasso = ("gd", "lasso")
+    assert gradient_route(LinearSetting(methods=lasso)) == "sigma"  # N = 0.7 D: X streams 1.4 D^2 per epoch
+    assert gradient_route(LinearSetting(q=0.3, methods=lasso)) == "X"  # N = 0.3 D: 0.6 D^2, no Sigma to form
+    assert gradient_route(LinearSetting(epochs=3, methods=lasso)) == "X"  # too short for forming Sigma to pay
+    assert gradient_route(LinearSetting()) == "rowspace"  # N^2 per epoch, the Gram matrix is formed anyway
+    assert gradient_route(LinearSetting(epochs=0)) == "X"  # one loss evaluation: 2 D N against N^2 + 2 D N
 
 
 @pytest.mark.parametrize("key,value", [("gradient", "Y"), ("extremes", "qr"), ("threads", 0)])

@@ -24,15 +24,21 @@ class NotConverged(RuntimeError):
     """Lanczos reached its iteration cap before the requested accuracy."""
 
 
-def gram_extremes(X: torch.Tensor, rtol: float = 1e-10, max_iter: int = 300) -> torch.Tensor | None:
-    """(R, 2) smallest and largest eigenvalue of X^T X / N for X of shape (R, D, N), in float64.
+def gram_extremes(X: torch.Tensor, rtol: float = 1e-10, max_iter: int = 300,
+                  G: torch.Tensor | None = None) -> torch.Tensor | None:
+    """(R, 2) smallest and largest eigenvalue of X^T X / N for X of shape (R, D, N), in float64; ``G``: that
+    Gram matrix when the caller has already formed it (in X's precision).
 
     Returns None when some G is not positive definite to working precision (its Cholesky factorization
     fails): then the smallest non-zero eigenvalue needs the full spectrum.
     """
     if X.ndim != 3:
         raise ValueError(f"X has shape {tuple(X.shape)}, expected (R, D, N)")
-    G = (X.transpose(1, 2) @ X / X.shape[2]).to(torch.float64)  # X's precision, like eigvalsh of G would use
+    if G is None:
+        G = X.transpose(1, 2) @ X / X.shape[2]
+    elif tuple(G.shape) != (X.shape[0], X.shape[2], X.shape[2]):
+        raise ValueError(f"G has shape {tuple(G.shape)}, expected (R, N, N) = {(X.shape[0], X.shape[2], X.shape[2])}")
+    G = G.to(torch.float64)  # X's precision, like eigvalsh of G would use
     L, info = torch.linalg.cholesky_ex(G)
     if bool((info != 0).any()):
         return None
