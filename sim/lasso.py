@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
+from gentoys.sim.linear import gram
 from gentoys.sim.prox import prox_lasso
 from gentoys.theory.core.domain import NON_NEGATIVE, POSITIVE, validate_int
 
@@ -66,8 +67,9 @@ def solve_lasso(X: torch.Tensor, teacher: torch.Tensor, lam: float, lam_max: tor
                 max_iter: int = 50_000, check_every: int = 25) -> LassoSolution:
     """min_S 1/(2N) ||X^T (S - T)||^2 + lam ||S||_1 for every set of X (R, D, N), teacher (R, D).
 
-    ``lam_max`` (R,) is the largest eigenvalue of each Sigma (the step is 1 / lam_max); iterations stop when every
-    set's KKT violation is below ``tol * lam`` (checked every ``check_every``), else NotConvergedError.
+    ``lam_max`` (R,) is the largest eigenvalue of each Sigma (``sim.linear.gram_spectrum(X)[:, -1]``; the step is
+    1 / lam_max). A set stops when its KKT violation is below ``tol * lam`` (checked every ``check_every``
+    iterations); NotConvergedError if some set has not after ``max_iter``.
     """
     lam = float(POSITIVE.validate("lam", lam))
     tol = float(POSITIVE.validate("tol", tol))
@@ -114,12 +116,6 @@ def solve_ridge(X: torch.Tensor, teacher: torch.Tensor, lam: torch.Tensor) -> to
     if bool((lam < 0).any()) or not bool(torch.isfinite(lam).all()):
         NON_NEGATIVE.validate("lam", float(lam.min()))
     n = X.shape[2]
-    gram = X.transpose(1, 2) @ X / n
-    gram = gram + lam.reshape(-1, 1, 1).to(X.dtype) * torch.eye(n, dtype=X.dtype, device=X.device)
+    system = gram(X) + lam.reshape(-1, 1, 1).to(X.dtype) * torch.eye(n, dtype=X.dtype, device=X.device)
     rhs = (X.transpose(1, 2) @ teacher[:, :, None]) / n
-    return (X @ torch.linalg.solve(gram, rhs))[:, :, 0]
-
-
-def lasso_lipschitz(X: torch.Tensor) -> torch.Tensor:
-    """(R,) the largest eigenvalue of Sigma = X X^T / N, from the N x N Gram matrix."""
-    return torch.linalg.eigvalsh(X.transpose(1, 2) @ X / X.shape[2])[:, -1]
+    return (X @ torch.linalg.solve(system, rhs))[:, :, 0]

@@ -5,8 +5,9 @@ import math
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from scipy import integrate, optimize, stats
+from scipy import optimize, stats
 
+from gentoys.checks.evidence.numerics import soft_threshold_mse_quadrature
 from gentoys.sim.amp import amp_lasso
 from gentoys.theory import donoho_tanner, donoho_tanner_sparsity, lasso_optimal_lam, lasso_risk
 from gentoys.theory import lasso as th
@@ -19,29 +20,9 @@ def soft(y, theta):
     return np.sign(y) * np.maximum(np.abs(y) - theta, 0.0)
 
 
-def quadrature_mse(a: float, t: float, eps: float) -> float:
-    """E[(eta(x0 + tau Z; alpha tau) - x0)^2] by nested 1-D quadrature of the definition, split at the kinks."""
-    th_ = a * t
-
-    def soft1(y):
-        return math.copysign(max(abs(y) - th_, 0.0), y)
-
-    phi = lambda u: math.exp(-u * u / 2) / math.sqrt(2 * math.pi)  # noqa: E731
-
-    def inner(x):
-        kinks = sorted(min(max((k - x) / t, -11.9), 11.9) for k in (-th_, th_))
-        return integrate.quad(lambda z: (soft1(x + t * z) - x) ** 2 * phi(z), -12, 12, points=kinks, limit=200)[0]
-
-    sd = 1 / math.sqrt(eps)
-    atom = inner(0.0)
-    slab = integrate.quad(lambda x: inner(x) * phi(x / sd) / sd, -12 * sd, 12 * sd, points=[-th_, th_], limit=200,
-                          epsabs=1e-12)[0]
-    return (1 - eps) * atom + eps * slab
-
-
 @pytest.mark.parametrize("a,t,eps", POINTS)
 def test_closed_forms_match_quadrature(a, t, eps):
-    assert th.soft_threshold_mse(a, t, eps) == pytest.approx(quadrature_mse(a, t, eps), rel=1e-6)
+    assert th.soft_threshold_mse(a, t, eps) == pytest.approx(soft_threshold_mse_quadrature(a, t, eps), rel=1e-6)
     s = math.sqrt(1 / eps + t * t)
     slope = (1 - eps) * 2 * stats.norm.sf(a) + eps * 2 * stats.norm.sf(a * t / s)
     assert th.soft_threshold_slope(a, t, eps) == pytest.approx(slope, rel=1e-10)

@@ -4,8 +4,12 @@ import pytest
 import torch
 
 from gentoys.sim.amp import sklearn_lasso
-from gentoys.sim.lasso import NotConvergedError, kkt_violation, lasso_lipschitz, solve_lasso, solve_ridge
-from gentoys.sim.linear import LinearSetting, draw_problem, train
+from gentoys.sim.lasso import NotConvergedError, kkt_violation, solve_lasso, solve_ridge
+from gentoys.sim.linear import LinearSetting, draw_problem, gram_spectrum, train
+
+
+def lasso_lipschitz(X):
+    return gram_spectrum(X)[:, -1]
 
 
 def _problem(dim=80, q=0.7, n_sets=3, sparse=True):

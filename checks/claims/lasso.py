@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import integrate
 
 from gentoys.checks.evidence.lasso_runs import (SEED_DIM, SEED_LAMBDAS, SEED_Q, SEED_SPARSITY, amp_taus,
                                                basis_pursuit_recovers, finite_size_allowance, lam_at, lasso_sim,
                                                sklearn_on_run)
+from gentoys.checks.evidence.numerics import soft_threshold_mse_quadrature
 from gentoys.checks.framework.claim import Evidence, Outcome, SeedStatement
 from gentoys.checks.framework.compare import close, within_errors
 from gentoys.checks.framework.judging import judged
@@ -51,25 +51,6 @@ def predict(lam: float, eps: float, q: float = SEED_Q) -> th.LassoRisk:
         return th.LassoRisk(nan, nan, nan, nan, lam * math.sqrt(SEED_DIM), nan)
 
 
-def _quadrature_mse(a: float, t: float, eps: float) -> float:
-    """E[(eta(x0 + tau Z; alpha tau) - x0)^2] by nested adaptive quadrature of the definition, split at the kinks."""
-    threshold = a * t
-
-    def soft(y):
-        return math.copysign(max(abs(y) - threshold, 0.0), y)
-
-    phi = lambda u: math.exp(-u * u / 2) / math.sqrt(2 * math.pi)  # noqa: E731
-
-    def inner(x):
-        kinks = sorted(min(max((k - x) / t, -11.9), 11.9) for k in (-threshold, threshold))
-        return integrate.quad(lambda z: (soft(x + t * z) - x) ** 2 * phi(z), -12, 12, points=kinks, limit=200)[0]
-
-    sd = 1 / math.sqrt(eps)
-    slab = integrate.quad(lambda x: inner(x) * phi(x / sd) / sd, -12 * sd, 12 * sd, points=[-threshold, threshold],
-                          limit=200, epsabs=1e-12)[0]
-    return (1 - eps) * inner(0.0) + eps * slab
-
-
 def closed_form_evidence(ctx: Context) -> Evidence:
     """S: the SymPy closed form of the soft-threshold MSE against quadrature, at the predicted (alpha, tau)."""
     numbers, agree = {}, True
@@ -80,7 +61,7 @@ def closed_form_evidence(ctx: Context) -> Evidence:
             agree = False
             continue
         closed = float(th.soft_threshold_mse(r.alpha, r.tau, eps))
-        quad = _quadrature_mse(r.alpha, r.tau, eps)
+        quad = soft_threshold_mse_quadrature(r.alpha, r.tau, eps)
         numbers[_label(lam, eps)] = {"closed_form": closed, "quadrature": quad}
         agree &= close(closed, quad, 1e-6)
     return Evidence("S", "SymPy's closed-form MSE of the soft threshold under the teacher's prior vs nested adaptive "

@@ -11,7 +11,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 import torch
-from scipy import optimize
+from scipy import integrate, optimize
 
 from gentoys.checks.framework.profile import Context
 from gentoys.sim import sample_gram
@@ -92,3 +92,22 @@ def best_heavy_ball(mu: float, L: float) -> tuple[float, float, float]:
                 best = res
     eta, beta = math.exp(best.x[0]), 1 / (1 + math.exp(-best.x[1]))
     return eta, beta, float(best.fun)
+
+
+def soft_threshold_mse_quadrature(a: float, t: float, eps: float) -> float:
+    """E[(eta(x0 + tau Z; alpha tau) - x0)^2] by nested adaptive quadrature of the definition, split at the kinks."""
+    threshold = a * t
+
+    def soft(y):
+        return math.copysign(max(abs(y) - threshold, 0.0), y)
+
+    phi = lambda u: math.exp(-u * u / 2) / math.sqrt(2 * math.pi)  # noqa: E731
+
+    def inner(x):
+        kinks = sorted(min(max((k - x) / t, -11.9), 11.9) for k in (-threshold, threshold))
+        return integrate.quad(lambda z: (soft(x + t * z) - x) ** 2 * phi(z), -12, 12, points=kinks, limit=200)[0]
+
+    sd = 1 / math.sqrt(eps)
+    slab = integrate.quad(lambda x: inner(x) * phi(x / sd) / sd, -12 * sd, 12 * sd, points=[-threshold, threshold],
+                          limit=200, epsabs=1e-12)[0]
+    return (1 - eps) * inner(0.0) + eps * slab
