@@ -140,10 +140,10 @@ def _sim_cases() -> list[Case]:
 
     from gentoys.sim.core.device import generator, resolve_device
     from gentoys.sim.factors import train_factors, train_two_pairs
+    from gentoys.sim.lasso import solve_lasso
     from gentoys.sim.linear import Hyperparameters, LinearSetting, train
     from gentoys.sim.networks import RELU, TWO_LAYER, Method
     from gentoys.sim.prox import L1Prox
-    from gentoys.sim.lasso import solve_lasso
     from gentoys.sim.spectra import sample_gram
 
     def small_hyper(**change):

@@ -22,8 +22,8 @@ from gentoys.checks.framework.judging import judged
 from gentoys.checks.framework.profile import Context
 from gentoys.checks.framework.registry import claim
 from gentoys.theory import lasso as th
-from gentoys.theory.mp_limits import lambda_R
 from gentoys.theory.gradient_flow import ridge_plateau
+from gentoys.theory.mp_limits import lambda_R
 
 _WHERE = "beyond the seed: First example, sparse linear regression"
 #: the torch solution counts as converged when its l_gen is this close (relative) to coordinate descent's
@@ -68,17 +68,16 @@ def closed_form_evidence(ctx: Context) -> Evidence:
                     "quadrature of its definition, at each predicted (alpha, tau)", numbers, agrees=agree)
 
 
-def _sim_table(ctx: Context, lam: float, eps: float, pick) -> tuple[dict, bool, list]:
+def _sim_table(ctx: Context, lam: float, eps: float, pick) -> tuple[dict, bool]:
     """Per D of the profile: mean +- se of ``pick(gen, support)`` vs the prediction; judged at the largest D."""
     target = pick(predict(lam, eps))
-    rows, gaps = {}, []
+    rows = {}
     for dim in ctx.profile.lasso_dims:
         solution = lasso_sim(ctx, dim, SEED_Q, eps, lam_at(lam, dim)).lasso
         measured = (solution.gen_loss.cpu().numpy(), solution.support_fraction.cpu().numpy())
         cmp = within_errors(pick(measured), target, finite_size_allowance(target, dim))
         rows[f"D={dim}"] = cmp.as_dict()
-        gaps.append((dim, cmp.mean - target, cmp.se))
-    return rows, cmp.ok, gaps
+    return rows, cmp.ok
 
 
 def _gen(x):
@@ -87,10 +86,6 @@ def _gen(x):
 
 def _support(x):
     return x.support_fraction if isinstance(x, th.LassoRisk) else x[1]
-
-
-def _trend(gaps: list) -> dict:
-    return {f"D={d}": {"gap": g, "se": s} for d, g, s in gaps}
 
 
 @claim("lasso_state_evolution", "D", "S N M", SeedStatement(
@@ -112,7 +107,7 @@ def lasso_state_evolution(ctx: Context) -> Outcome:
         cmp = within_errors(gens, r.gen_loss, finite_size_allowance(r.gen_loss, dim))
         sk_numbers[label] = {"coordinate_descent_gen": cmp.as_dict(), "torch_solution": to_torch}
         sk_ok &= cmp.ok and to_torch["max_relative_gen_gap"] < CONVERGED_GEN_GAP
-        rows, ok, gaps = _sim_table(ctx, lam, eps, _gen)
+        rows, ok = _sim_table(ctx, lam, eps, _gen)
         m_numbers[label] = {"predicted_gen": r.gen_loss, "alpha": r.alpha, "tau": r.tau, "by_dim": rows}
         m_ok &= ok
     evidence.append(Evidence("N", f"AMP at the predicted alpha on {n} instances at D={dim} (lam sqrt(D) fixed): "
@@ -149,7 +144,7 @@ def lasso_support_fraction(ctx: Context) -> Outcome:
         cmp = within_errors(supports, r.support_fraction, finite_size_allowance(r.support_fraction, dim))
         sk_numbers[label] = cmp.as_dict()
         sk_ok &= cmp.ok
-        rows, ok, _ = _sim_table(ctx, lam, eps, _support)
+        rows, ok = _sim_table(ctx, lam, eps, _support)
         m_numbers[label] = {"predicted_support": r.support_fraction, "by_dim": rows}
         m_ok &= ok
     ev_n = Evidence("N", f"support share of scikit-learn's coordinate-descent solution, {n} instances at D={dim}",

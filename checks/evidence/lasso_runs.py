@@ -25,6 +25,8 @@ SEED_DIM = seed.sparse_example["dim"]
 SEED_LAMBDAS = seed.lasso_lambdas
 SEED_Q = seed.sparse_example["q"]
 SEED_SPARSITY = seed.sparse_example["sparsity"]
+
+
 def lam_at(lam_seed: float, dim: int) -> float:
     """The penalty at dimension ``dim`` with lam sqrt(D) equal to the seed's at D = 1000."""
     return lam_seed * math.sqrt(SEED_DIM / dim)
