@@ -109,3 +109,16 @@ def one_torch_thread():
     with threadpool_limits(limits=1):
         yield
     torch.set_num_threads(before)
+
+
+def sparse_regression(seed: int, n: int, d: int, k: int):
+    """A small lasso problem: X (n, d) Gaussian, y from a k-sparse w plus noise 0.1, and the step bound L
+    (the largest eigenvalue of X^T X / n)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    w = np.zeros(d)
+    w[:k] = rng.normal(size=k)
+    y = X @ w + 0.1 * rng.normal(size=n)
+    return X, y, np.linalg.eigvalsh(X.T @ X / n).max()

@@ -13,19 +13,14 @@ from sklearn.linear_model import Lasso
 
 from gentoys.sim.prox import L1Prox, UncoveredOptionError
 from strategies import one_torch_thread  # noqa: F401  (module-wide single torch thread)
+from strategies import sparse_regression
 
 ALPHA = 0.05
 
 
 @pytest.fixture(scope="module")
 def problem():
-    rng = np.random.default_rng(1)
-    n, d = 30, 20
-    X = rng.normal(size=(n, d))
-    w = np.zeros(d)
-    w[:4] = rng.normal(size=4)
-    y = X @ w + 0.1 * rng.normal(size=n)
-    L = np.linalg.eigvalsh(X.T @ X / n).max()
+    X, y, L = sparse_regression(seed=1, n=30, d=20, k=4)
     lasso = Lasso(alpha=ALPHA, fit_intercept=False, tol=1e-13, max_iter=500000).fit(X, y).coef_
     return X, y, L, lasso
 

@@ -5,18 +5,12 @@ import torch
 from sklearn.linear_model import Lasso
 
 from gentoys.sim.prox import L1Prox, prox_lasso
+from strategies import sparse_regression
 
 
 @pytest.fixture(scope="module")
 def problem():
-    rng = np.random.default_rng(0)
-    n, d = 40, 60
-    X = rng.normal(size=(n, d))
-    w = np.zeros(d)
-    w[:5] = rng.normal(size=5)
-    y = X @ w + 0.1 * rng.normal(size=n)
-    L = np.linalg.eigvalsh(X.T @ X / n).max()
-    return X, y, L
+    return sparse_regression(seed=0, n=40, d=60, k=5)
 
 
 def _lasso(X, y, alpha):

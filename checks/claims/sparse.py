@@ -63,12 +63,12 @@ def _predicted(ctx: Context, teacher: str) -> Evidence:
     judges the agreement on converged runs."""
     from gentoys.theory import lambda_R, lasso_risk, ridge_plateau
 
-    dim = ctx.profile.sim_dim
-    ridge = float(ridge_plateau(0.7, lambda_R(0.7)))
+    dim, q = ctx.profile.sim_dim, seed.sparse_example["q"]
+    ridge = float(ridge_plateau(q, lambda_R(q)))
     numbers = {}
     for lam in seed.lasso_lambdas:
         run = _runs(ctx, lam)[teacher]
-        lasso = lasso_risk(0.7, run.setting.sparse_dim / dim if teacher == "sparse" else 1.0, lam, dim).gen_loss
+        lasso = lasso_risk(q, run.setting.sparse_dim / dim if teacher == "sparse" else 1.0, lam, dim).gen_loss
         numbers[f"lasso_lam={lam:g}"] = {
             "predicted_lasso": lasso, "predicted_ridge": ridge, "predicted_lasso_over_ridge": lasso / ridge,
             "measured_lasso": float(final(run, "lasso").mean()), "measured_ridge": float(final(run, "ridge").mean())}
