@@ -79,6 +79,26 @@ def verbosity_options(command):
     return wrapper
 
 
+def threads_option(default: int | None = None):
+    """--threads N: torch CPU threads for the whole command, set once before any work (never changed mid-run)."""
+    help_text = "torch CPU threads for the whole run" + (" (default: torch's own); 1 is faster on shared cores."
+                                                          if default is None else ".")
+
+    def decorate(command):
+        @click.option("--threads", type=click.IntRange(min=1), default=default, show_default=default is not None,
+                      help=help_text)
+        @functools.wraps(command)
+        def wrapper(*args, threads: int | None, **kwargs):
+            from gentoys.sim.core.device import set_cpu_threads
+
+            set_cpu_threads(threads)
+            return command(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gentoys")
 def main() -> None:
@@ -90,19 +110,18 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--profile", type=click.Choice(["quick", "full"]), default="quick", show_default=True,
-              help="Size of the numerical and simulated evidence.")
+@click.option("--profile", type=click.Choice(["quick", "full", "tiny"]), default="quick", show_default=True,
+              help="Size of the numerical and simulated evidence (tiny: a smoke test in seconds).")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of every random draw.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Also write the JSON report here (written only when every check ran).")
 @click.option("--strict", is_flag=True, help="Exit 1 when a claim is refuted, too.")
 @click.option("--only", multiple=True, metavar="ID", help="Run only these claim ids (repeatable).")
-@click.option("--threads", type=click.IntRange(min=1), default=None,
-              help="torch CPU threads for the whole run (default: torch's own); 1 is faster on shared cores.")
+@threads_option()
 @verbosity_options
 def verify(profile: str, device: str, seed: int, json_path: str | None, strict: bool, only: tuple[str, ...],
-           threads: int | None, verbosity: int) -> None:
+           verbosity: int) -> None:
     """Judge every claim of the seed and print a verdict table.
 
     Exit 0 when every claim's routes agree, 1 when some disagree (or, with --strict, a claim is refuted),
@@ -116,7 +135,6 @@ def verify(profile: str, device: str, seed: int, json_path: str | None, strict: 
     from gentoys.checks.framework.runner import CheckCrashed, run_claims
     from gentoys.checks.outputs.files import write_atomic
     from gentoys.checks.outputs.report import dumps, print_report
-    from gentoys.sim.core.device import cpu_threads
 
     console = _console()
     ctx = Context(PROFILES[profile], seed=seed, device=_device(device))
@@ -132,7 +150,7 @@ def verify(profile: str, device: str, seed: int, json_path: str | None, strict: 
 
     try:
         shown = console.status("deriving and checking...") if verbosity == 0 else nullcontext()
-        with shown as status, cpu_threads(threads):
+        with shown as status:
             results = run_claims(load_all(), ctx, only or None, on_result=lambda r: progress(r, status))
     except (CheckCrashed, ValueError) as exc:
         _fail(str(exc))
@@ -236,9 +254,10 @@ def _tool(command: str, module: str):
 
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False), default="figures", show_default=True)
-@click.option("--profile", type=click.Choice(["quick", "full"]), default="quick", show_default=True)
+@click.option("--profile", type=click.Choice(["quick", "full", "tiny"]), default="quick", show_default=True)
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@threads_option()
 @verbosity_options
 def figures(out: str, profile: str, device: str, seed: int, verbosity: int) -> None:
     """Write the figures (PNG) and the numbers behind them (CSV).
@@ -316,14 +335,15 @@ DEFAULT_WORKLOADS = WORKLOADS[:3]  # `sweep` starts local clusters: only when as
               help="Data sets of each network workload (the full profile's).")
 @click.option("--baseline-sets", type=click.IntRange(min=1), default=2, show_default=True,
               help="Network workloads: data sets the per-set baseline is timed on (its time is per set).")
+@click.option("--epochs-scale", type=click.FloatRange(min=0, min_open=True, max=1), default=1.0, show_default=True,
+              help="Fraction of each workload's epochs (below 1: a smoke test, not a timing to quote).")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
-@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
-              help="torch CPU threads of both sides of the gen_linear and network workloads (the sweep's "
-                   "workers keep their own).")
+@threads_option(default=1)
 @verbosity_options
 def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets: int, baseline_sets: int,
-          device: str, threads: int, verbosity: int) -> None:
-    """Time each workload against its straightforward per-set loop, in one run.
+          epochs_scale: float, device: str, verbosity: int) -> None:
+    """Time each workload against its straightforward per-set loop, in one run (both sides with the same
+    --threads; the sweep's workers keep their own).
 
     -q prints nothing but errors (use --json for the numbers), -v every timing field of each workload.
     """
@@ -336,11 +356,13 @@ def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets
     from gentoys.sim.linear import LinearSetting
 
     dev = _device(device)
+    epochs = lambda full: max(1, round(full * epochs_scale))  # noqa: E731
+    net = lambda s: s.with_(n_sets=net_sets, device=dev, epochs=epochs(s.epochs))  # noqa: E731
     jobs = {
-        "gen_linear": lambda: bench_gen_linear(LinearSetting(n_sets=sets, device=dev, threads=threads)),
-        "two_layer": lambda: bench_network(networks.TWO_LAYER.with_(n_sets=net_sets, device=dev, threads=threads),
-                                           baseline_sets),
-        "relu": lambda: bench_network(networks.RELU.with_(n_sets=net_sets, device=dev, threads=threads), baseline_sets),
+        "gen_linear": lambda: bench_gen_linear(LinearSetting(n_sets=sets, device=dev,
+                                                             epochs=epochs(LinearSetting.epochs))),
+        "two_layer": lambda: bench_network(net(networks.TWO_LAYER), baseline_sets),
+        "relu": lambda: bench_network(net(networks.RELU), baseline_sets),
         "sweep": lambda: __import__("gentoys.checks.sweeps.bench", fromlist=["bench_sweep"]).bench_sweep(),
     }
     results = {}

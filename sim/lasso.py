@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
+from gentoys.sim.core.linalg import spd_solve
 from gentoys.sim.linear import gram
 from gentoys.sim.prox import prox_lasso
 from gentoys.theory.core.domain import NON_NEGATIVE, POSITIVE, validate_int
@@ -118,4 +119,4 @@ def solve_ridge(X: torch.Tensor, teacher: torch.Tensor, lam: torch.Tensor) -> to
     n = X.shape[2]
     system = gram(X) + lam.reshape(-1, 1, 1).to(X.dtype) * torch.eye(n, dtype=X.dtype, device=X.device)
     rhs = (X.transpose(1, 2) @ teacher[:, :, None]) / n
-    return (X @ torch.linalg.solve(system, rhs))[:, :, 0]
+    return (X @ spd_solve(system, rhs))[:, :, 0]

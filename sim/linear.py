@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from gentoys.sim.core.batching import CACHE_BYTES, L2_BYTES, element_size, sets_per_chunk
-from gentoys.sim.core.device import DivergedError, cpu_threads, generator, resolve_device  # noqa: F401  (DivergedError: sim.linear's API)
+from gentoys.sim.core.device import DivergedError, generator, resolve_device  # noqa: F401  (DivergedError: sim.linear's API)
 from gentoys.sim.core.lanczos import gram_extremes
 from gentoys.sim.prox import prox_lasso
 from gentoys.theory import tuning
@@ -59,10 +59,6 @@ class LinearSetting:
     #: data sets trained together; None: all on CUDA, else as many as keep their gradient matrix in ~8 MB of cache
     #: (the rowspace route's Gram matrices in one core's 2 MB L2)
     chunk_sets: int | None = None
-    #: CPU threads while training; None (default): torch's setting. On 2 shared cores one thread is far faster
-    #: (docs/performance.md), but switching back to more threads afterwards trips an MKL fault in later
-    #: batched solves (``sim.core.device.cpu_threads``), so set it for a whole run (``verify --threads 1``)
-    threads: int | None = None
     #: "X": the gradient as (S - T) X X^T / N, two thin products per epoch; "sigma": form Sigma_tr once and
     #: multiply by it; "rowspace": train the student's coordinates in X's column span, S = gamma S0 + X a,
     #: through the N x N Gram matrix (no L1 method: the lasso's prox is coordinate-wise in D); "auto": the
@@ -104,8 +100,6 @@ class LinearSetting:
         validate_int("seed", self.seed, minimum=0)
         if self.chunk_sets is not None:
             validate_int("chunk_sets", self.chunk_sets)
-        if self.threads is not None:
-            validate_int("threads", self.threads)
         if self.gradient not in GRADIENT_ROUTES:
             raise ValueError(f"gradient={self.gradient!r} is not one of 'auto', 'X', 'sigma', 'rowspace'")
         if self.gradient == "rowspace" and "lasso" in self.methods:
@@ -227,41 +221,40 @@ def train(
     """Full-batch training of every (set, method) pair for ``setting.epochs`` epochs."""
     import time
 
-    with cpu_threads(setting.threads if resolve_device(setting.device).type == "cpu" else None):
-        t0 = time.perf_counter()
-        teacher, init, X = problem if problem is not None else draw_problem(setting)
-        G = gram(X)  # formed once: the spectrum (or its extremes) and the rowspace route both use it
-        spectrum, extremes = spectrum_and_extremes(X, setting, G)
-        hyper = hyper or hyperparameters(setting, extremes)
-        _validate_hyper(hyper, setting)
-        route = gradient_route(setting, hyper)
-        dt = setting.dtype
-        if route != "rowspace":
-            G = None
-        elif G.dtype != dt:  # a problem drawn in another dtype: train on the Gram of X in the training dtype
-            G = gram(X.to(dt))
-        gammas = _init_coefficients(hyper, setting.epochs) if route == "rowspace" else None
-        t1 = time.perf_counter()
-        r, m, d, n = setting.n_sets, len(setting.methods), setting.dim, setting.n_samples
-        gen_hist = torch.empty(setting.epochs + 1, r, m, dtype=dt, device=X.device)
-        tr_hist = torch.empty_like(gen_hist)
-        students = torch.empty(r, m, d, dtype=dt, device=X.device)
-        # the matrix each epoch streams, per set; the rowspace route's also holds its five (M, N) vectors, and
-        # its chunks are sized for one core's L2 (at D = 1000: one set, 1.4x faster per epoch than four in L3)
-        per_set = {"X": d * n, "sigma": d * d, "rowspace": n * n + 5 * m * n}[route] * element_size(dt)
-        budget = L2_BYTES if route == "rowspace" else CACHE_BYTES
-        chunk = sets_per_chunk(r, per_set, X.device, setting.chunk_sets, budget)
-        for lo in range(0, r, chunk):
-            part = slice(lo, min(lo + chunk, r))
-            chunk_teacher = teacher[part, None, :] if teacher.dim() == 2 else teacher
-            if route == "rowspace":
-                students[part] = _train_chunk_rowspace(setting, X[part], G[part], chunk_teacher, init,
-                                                       _slice(hyper, part), gammas[:, part],
-                                                       gen_hist[:, part], tr_hist[:, part])
-            else:
-                students[part] = _train_chunk(setting, route, X[part], chunk_teacher, init, _slice(hyper, part),
-                                              gen_hist[:, part], tr_hist[:, part])
-        t2 = time.perf_counter()
+    t0 = time.perf_counter()
+    teacher, init, X = problem if problem is not None else draw_problem(setting)
+    G = gram(X)  # formed once: the spectrum (or its extremes) and the rowspace route both use it
+    spectrum, extremes = spectrum_and_extremes(X, setting, G)
+    hyper = hyper or hyperparameters(setting, extremes)
+    _validate_hyper(hyper, setting)
+    route = gradient_route(setting, hyper)
+    dt = setting.dtype
+    if route != "rowspace":
+        G = None
+    elif G.dtype != dt:  # a problem drawn in another dtype: train on the Gram of X in the training dtype
+        G = gram(X.to(dt))
+    gammas = _init_coefficients(hyper, setting.epochs) if route == "rowspace" else None
+    t1 = time.perf_counter()
+    r, m, d, n = setting.n_sets, len(setting.methods), setting.dim, setting.n_samples
+    gen_hist = torch.empty(setting.epochs + 1, r, m, dtype=dt, device=X.device)
+    tr_hist = torch.empty_like(gen_hist)
+    students = torch.empty(r, m, d, dtype=dt, device=X.device)
+    # the matrix each epoch streams, per set; the rowspace route's also holds its five (M, N) vectors, and
+    # its chunks are sized for one core's L2 (at D = 1000: one set, 1.4x faster per epoch than four in L3)
+    per_set = {"X": d * n, "sigma": d * d, "rowspace": n * n + 5 * m * n}[route] * element_size(dt)
+    budget = L2_BYTES if route == "rowspace" else CACHE_BYTES
+    chunk = sets_per_chunk(r, per_set, X.device, setting.chunk_sets, budget)
+    for lo in range(0, r, chunk):
+        part = slice(lo, min(lo + chunk, r))
+        chunk_teacher = teacher[part, None, :] if teacher.dim() == 2 else teacher
+        if route == "rowspace":
+            students[part] = _train_chunk_rowspace(setting, X[part], G[part], chunk_teacher, init,
+                                                   _slice(hyper, part), gammas[:, part],
+                                                   gen_hist[:, part], tr_hist[:, part])
+        else:
+            students[part] = _train_chunk(setting, route, X[part], chunk_teacher, init, _slice(hyper, part),
+                                          gen_hist[:, part], tr_hist[:, part])
+    t2 = time.perf_counter()
     _check_finite(gen_hist, setting, hyper)
     return LinearRun(setting, gen_hist, tr_hist, hyper, students, teacher, init, X, spectrum, extremes,
                      {"setup": t1 - t0, "train": t2 - t1})

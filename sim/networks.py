@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 import torch
 
 from gentoys.sim.core.batching import element_size, sets_per_chunk
-from gentoys.sim.core.device import cpu_threads, generator, resolve_device
+from gentoys.sim.core.device import generator, resolve_device
 from gentoys.sim.linear import DivergedError
 from gentoys.sim.prox import prox_lasso
 from gentoys.theory.core.domain import MOMENTUM, NON_NEGATIVE, POSITIVE, validate_int
@@ -72,15 +72,10 @@ class NetworkSetting:
     device: str = "cpu"
     dtype: torch.dtype = torch.float32
     chunk_sets: int | None = None  # data sets trained together; None: sized for the CPU's cache, all on CUDA
-    #: CPU threads while training; one by default: every operation here is small, and a thread pool's
-    #: per-operation synchronization costs more than it saves (far more when the cores are shared)
-    threads: int | None = 1
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
             raise ValueError(f"model={self.model!r} is not one of {MODELS}")
-        if self.threads is not None:
-            validate_int("threads", self.threads)
         for name in ("dim", "hidden", "n_train", "n_sets", "record_every"):
             validate_int(name, getattr(self, name))
         validate_int("epochs", self.epochs, minimum=0)
@@ -203,11 +198,10 @@ def train(setting: NetworkSetting, problem: Problem | None = None) -> NetworkRun
     chunk = _chunk_size(s, dev)
     flush = torch.set_flush_denormal(True)  # decaying weights must not fall into slow denormals
     try:
-        with cpu_threads(s.threads if dev.type == "cpu" else None):
-            for lo in range(0, r, chunk):
-                part = slice(lo, min(lo + chunk, r))
-                _train_chunk(s, _slice(problem, part), recorded, M[:, part], V[:, part], train_hist[:, part],
-                             val_hist[:, part])
+        for lo in range(0, r, chunk):
+            part = slice(lo, min(lo + chunk, r))
+            _train_chunk(s, _slice(problem, part), recorded, M[:, part], V[:, part], train_hist[:, part],
+                         val_hist[:, part])
     finally:
         if flush:
             torch.set_flush_denormal(False)

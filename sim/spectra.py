@@ -13,6 +13,7 @@ from functools import cached_property
 import torch
 
 from gentoys.sim.core.device import generator, resolve_device
+from gentoys.sim.core.linalg import spd_solve
 from gentoys.theory.core.domain import NON_NEGATIVE, REAL, validate_int
 
 
@@ -59,7 +60,7 @@ class GramSample:
         """||P_0 v||^2 per set, P_0 the projector on the null space of Sigma_tr."""
         vs = self._per_set(v)
         xtv = self.X.transpose(1, 2) @ vs
-        coef = torch.linalg.solve(self._small_gram * self.n_samples, xtv)
+        coef = spd_solve(self._small_gram * self.n_samples, xtv)
         return (vs**2).sum(dim=(1, 2)) - (xtv * coef).sum(dim=(1, 2))
 
     def ridge_residual_norm2(self, teacher: torch.Tensor, lam: float | torch.Tensor) -> torch.Tensor:
@@ -68,7 +69,7 @@ class GramSample:
         lam_t = torch.as_tensor(lam, dtype=self.X.dtype, device=self.X.device).reshape(-1, 1, 1)
         eye = torch.eye(self.n_samples, dtype=self.X.dtype, device=self.X.device)
         ts = self._per_set(teacher, "teacher")
-        coef = torch.linalg.solve(self._small_gram + lam_t * eye, self.X.transpose(1, 2) @ ts) / self.n_samples
+        coef = spd_solve(self._small_gram + lam_t * eye, self.X.transpose(1, 2) @ ts) / self.n_samples
         residual = ts - self.X @ coef
         return (residual**2).sum(dim=(1, 2))
 

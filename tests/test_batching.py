@@ -32,23 +32,6 @@ def test_peak_rss_sees_a_block_allocating_64_mib():
     assert busy["bytes"] - quiet["bytes"] > 48 * 2**20
 
 
-def test_cpu_threads_leaves_an_unchanged_count_alone(monkeypatch):
-    """Setting the thread count is skipped when it would not change (a needless reset trips MKL)."""
-    from gentoys.sim.core import device
-
-    calls = []
-    monkeypatch.setattr(device.torch, "set_num_threads", calls.append)
-    now = torch.get_num_threads()
-    with device.cpu_threads(None):
-        pass
-    with device.cpu_threads(now):
-        pass
-    assert calls == []
-    with device.cpu_threads(now + 1):
-        pass
-    assert calls == [now + 1, now]
-
-
 def test_a_smaller_cache_budget_gives_smaller_chunks():
     from gentoys.sim.core.batching import L2_BYTES
 

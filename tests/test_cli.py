@@ -222,16 +222,18 @@ def test_errors_check_passes_on_the_committed_table(runner):
     assert result.exit_code == 0, result.output
 
 
-def test_verify_runs_with_the_threads_asked_for_and_restores_them(runner, monkeypatch):
-    seen = []
+def test_commands_set_the_threads_asked_for_once_before_any_work(runner, monkeypatch):
+    from gentoys.sim.core import device
+
+    calls, seen = [], []
+    monkeypatch.setattr(device.torch, "set_num_threads", calls.append)
 
     def spy(original):
-        return lambda ctx: (seen.append(torch.get_num_threads()), original(ctx))[1]
+        return lambda ctx: (seen.append(list(calls)), original(ctx))[1]
 
     replace_check(monkeypatch, "mp_lambda_R", spy)
-    before = torch.get_num_threads()
-    want = 2 if before == 1 else 1
+    want = torch.get_num_threads() + 1
     result = invoke(runner, "verify", "--only", "mp_lambda_R", "--threads", str(want))
     assert result.exit_code == 0, result.output
-    assert seen == [want] and torch.get_num_threads() == before
+    assert seen == [[want]] and calls == [want]  # set before the check ran, never reset afterwards
     assert invoke(runner, "verify", "--only", "mp_lambda_R", "--threads", "0").exit_code == 2

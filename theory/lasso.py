@@ -47,6 +47,13 @@ def stable(expr: sp.Expr) -> sp.Expr:
     return sp.powsimp(sp.expand(expr.rewrite(sp.erfc)), combine="exp")
 
 
+def canonical(expr: sp.Expr) -> sp.Expr:
+    """One printed form per function: SymPy's integrals and simplifications come out with erf or erfc, and
+    factored or not, depending on the hash seed; rewritten, expanded (``stable``) and common factors pulled
+    out, equal results print identically, so docs/derivations.md does not depend on PYTHONHASHSEED."""
+    return sp.factor_terms(stable(expr))
+
+
 @derivation.derived
 def derive():
     """The soft threshold's Gaussian integrals, the state evolution and the Donoho-Tanner line (runs once, on
@@ -68,11 +75,11 @@ def derive():
     )
     _density = sp.exp(-_y**2 / (2 * _sd**2)) / (sp.sqrt(2 * sp.pi) * _sd)
     moment_eta2 = D.step(r"For $Y\sim N(0,s^2)$, by symmetry $E[\eta(Y;\theta)^2]=2\int_\theta^\infty(y-\theta)^2p(y)dy$:",
-                         sp.simplify(2 * sp.integrate((_y - _th) ** 2 * _density, (_y, _th, sp.oo))))
-    moment_y_eta = D.step(r"$E[Y\eta(Y;\theta)]$:", sp.simplify(2 * sp.integrate(_y * (_y - _th) * _density, (_y, _th, sp.oo))))
-    moment_slope = D.step(r"$E[\eta'(Y;\theta)]=P(|Y|>\theta)$:", sp.simplify(2 * sp.integrate(_density, (_y, _th, sp.oo))))
+                         canonical(2 * sp.integrate((_y - _th) ** 2 * _density, (_y, _th, sp.oo))))
+    moment_y_eta = D.step(r"$E[Y\eta(Y;\theta)]$:", canonical(2 * sp.integrate(_y * (_y - _th) * _density, (_y, _th, sp.oo))))
+    moment_slope = D.step(r"$E[\eta'(Y;\theta)]=P(|Y|>\theta)$:", canonical(2 * sp.integrate(_density, (_y, _th, sp.oo))))
     mse_zero = D.step(r"Zero atom ($x_0=0$, $Y=\tau Z$, $\theta=\alpha\tau$): $E[\eta^2]$ is",
-                      sp.simplify(moment_eta2.subs({_sd: tau, _th: alpha * tau})))
+                      canonical(moment_eta2.subs({_sd: tau, _th: alpha * tau})))
     D.step(
         r"Non-zero coordinate $x_0\sim N(0,v)$, $Y=x_0+\tau Z\sim N(0,s^2)$ with $s^2=v+\tau^2$. Gaussian conditioning "
         r"gives $E[x_0|Y]=(v/s^2)Y$, so $E[(\eta-x_0)^2]=E[\eta^2]-2\frac v{s^2}E[Y\eta]+v$.",
@@ -92,10 +99,10 @@ def derive():
     _u = sp.Symbol("u", positive=True)
     small_tau = D.step(r"As $\tau\to0$ (noiseless, $\lambda\to0$): $\lim{\rm MSE}/\tau^2=M(\alpha)$, the minimax risk of "
                        r"soft thresholding on an $\epsilon$-sparse signal:",
-                       sp.simplify(sp.limit(mse_expr / tau**2, tau, 0, "+")))
+                       canonical(sp.limit(mse_expr / tau**2, tau, 0, "+")))
     large_tau = D.step(r"As $\tau\to\infty$, ${\rm MSE}/\tau^2$ tends to the zero atom's share; a fixed point exists "
                        r"(the map $\tau^2\mapsto\sigma^2+{\rm MSE}/q$ contracts at infinity) iff this is below $q$, "
-                       r"i.e. $\alpha>\alpha_{\min}(q)$:", sp.simplify(sp.limit(mse_expr / tau**2, tau, sp.oo)))
+                       r"i.e. $\alpha>\alpha_{\min}(q)$:", canonical(sp.limit(mse_expr / tau**2, tau, sp.oo)))
     D.step(
         r"Which fixed point: $F(\tau^2)=\sigma^2+{\rm MSE}/q$ is increasing and concave in $\tau^2$ (Bayati-Montanari, "
         r"Lemma C.1), so $F(\tau^2)/\tau^2$ decreases and there is at most one positive fixed point. AMP started at "
@@ -113,12 +120,12 @@ def derive():
         r"Noiseless, $\lambda\to0$: the state evolution near $\tau=0$ reads $\tau^2_{t+1}=M(\alpha)\tau_t^2/q$.",
     )
     minimax_expr = DT.step(r"$\tau=0$ is stable iff $M(\alpha)<q$ for some $\alpha$; the best $\alpha$ minimizes", small_tau)
-    _dM = DT.step(r"$dM/d\alpha$:", sp.simplify(sp.diff(minimax_expr, alpha)))
+    _dM = DT.step(r"$dM/d\alpha$:", canonical(sp.diff(minimax_expr, alpha)))
     eps_of_alpha = DT.step(r"$dM/d\alpha=0$ is linear in $\epsilon$; its solution, the sparsity whose minimax threshold is "
-                           r"$\alpha$:", sp.simplify(sp.solve(_dM, eps)[0]))
+                           r"$\alpha$:", canonical(sp.solve(_dM, eps)[0]))
     delta_of_alpha = DT.step(r"The critical $q$ at that sparsity, $q_{\rm DT}=M(\alpha)$ at $\epsilon(\alpha)$ "
                              r"(a parametric form of the line, $\alpha\in(0,\infty)$):",
-                             sp.simplify(minimax_expr.subs(eps, eps_of_alpha)))
+                             canonical(minimax_expr.subs(eps, eps_of_alpha)))
     DT.step(r"Exact recovery as $\lambda\to0$ iff $q>q_{\rm DT}(\epsilon)$; $\rho=\epsilon/q$ is the Donoho-Tanner "
             r"weak threshold of the cross-polytope.")
 

@@ -138,7 +138,7 @@ def _theory_cases() -> list[Case]:
 def _sim_cases() -> list[Case]:
     import torch
 
-    from gentoys.sim.core.device import generator, resolve_device
+    from gentoys.sim.core.device import generator, resolve_device, set_cpu_threads
     from gentoys.sim.factors import train_factors, train_two_pairs
     from gentoys.sim.lasso import solve_lasso
     from gentoys.sim.linear import Hyperparameters, LinearSetting, train
@@ -189,11 +189,11 @@ def _sim_cases() -> list[Case]:
         Case("LinearSetting(zero_tol)", "zero_tol", "-1", lambda: LinearSetting(zero_tol=-1.0)),
         Case("LinearSetting(seed)", "seed", "-1", lambda: LinearSetting(seed=-1)),
         Case("LinearSetting(chunk_sets)", "chunk_sets", "0", lambda: LinearSetting(chunk_sets=0)),
-        Case("LinearSetting(threads)", "threads", "0", lambda: LinearSetting(threads=0)),
         Case("LinearSetting(gradient)", "gradient", "'qr'", lambda: LinearSetting(gradient="qr")),
         Case("LinearSetting(gradient, methods)", "gradient", "'rowspace'",
              lambda: LinearSetting(gradient="rowspace", methods=("gd", "lasso"))),
         Case("LinearSetting(extremes)", "extremes", "'power'", lambda: LinearSetting(extremes="power")),
+        Case("set_cpu_threads(n)", "threads", "0", lambda: set_cpu_threads(0)),
         Case("LinearSetting(device)", "device", "'tpu'", lambda: LinearSetting(device="tpu")),
         Case("LinearSetting(dtype)", "dtype", "torch.int64", lambda: LinearSetting(dtype=torch.int64)),
         Case("train(setting, hyper)", "hyper.eta", "-0.1", lambda: train(tiny, hyper=small_hyper(eta=-0.1))),
@@ -246,7 +246,6 @@ def _sim_cases() -> list[Case]:
         Case("networks.RELU.with_(model)", "model", "'cnn'", lambda: RELU.with_(model="cnn")),
         Case("networks.RELU.with_(dim)", "dim", "0", lambda: RELU.with_(dim=0)),
         Case("networks.TWO_LAYER.with_(n_sets)", "n_sets", "2.5", lambda: TWO_LAYER.with_(n_sets=2.5)),
-        Case("networks.TWO_LAYER.with_(threads)", "threads", "0", lambda: TWO_LAYER.with_(threads=0)),
         Case("lasso.solve_lasso(X, teacher, lam, lam_max)", "lam", "-1",
              lambda: solve_lasso(eye, torch.ones(1, 3, dtype=torch.float64), -1.0, ones2[:1])),
     ]

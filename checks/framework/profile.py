@@ -50,6 +50,10 @@ def tiny(name: str = "tiny") -> Profile:
     return replace(PROFILES["quick"], name=name, **TINY_SIZES)
 
 
+#: ``--profile tiny``: every command end to end in seconds (a smoke test; its verdicts have little power)
+PROFILES["tiny"] = tiny()
+
+
 @dataclass(frozen=True)
 class Context:
     """Everything a check may depend on besides the theory itself, and the runs the checks share.

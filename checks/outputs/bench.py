@@ -9,7 +9,6 @@ import torch
 
 from gentoys.sim import networks
 from gentoys.sim.baseline import train_baseline, train_network_baseline
-from gentoys.sim.core.device import cpu_threads
 from gentoys.sim.core.memory import peak_rss
 from gentoys.sim.linear import LinearSetting, draw_problem, train
 
@@ -40,7 +39,7 @@ def bench_gen_linear(setting: LinearSetting | None = None, rtol: float = 1e-3) -
 
     Both sides start from the same draw and get the same per-set hyperparameters; the baseline's time
     includes finding those hyperparameters (a D x D eigensolve per set), ours the batched N x N one. Both
-    run with the setting's CPU threads (one by default), so the ratio compares code, not thread pools; the
+    run in this process's CPU threads, so the ratio compares code, not thread pools; the
     peak resident memory of each side is reported in MiB.
     """
     setting = setting or LinearSetting()
@@ -49,14 +48,14 @@ def bench_gen_linear(setting: LinearSetting | None = None, rtol: float = 1e-3) -
         t0 = time.perf_counter()
         run = train(setting, problem=problem)
         ours = time.perf_counter() - t0
-    with peak_rss() as base_peak, cpu_threads(setting.threads):
+    with peak_rss() as base_peak:
         base_hist, baseline = _linear_baseline(setting, problem, run)
     a, b = run.gen_loss.double().mean(1).cpu().numpy(), base_hist.mean(1).numpy()
     gap = float(np.max(np.abs(a - b) / np.abs(b)))
     if not gap <= rtol:
         raise AssertionError(f"batched and baseline averaged losses differ by {gap:.2e} (> {rtol:g})")
     return BenchResult("gen_linear", baseline, ours, gap,
-                       {"n_sets": setting.n_sets, "threads": setting.threads or torch.get_num_threads(),
+                       {"n_sets": setting.n_sets, "threads": torch.get_num_threads(),
                         "setup_s": round(run.seconds["setup"], 3), "train_s": round(run.seconds["train"], 3),
                         "peak_rss_mib": _mib(ours_peak), "baseline_peak_rss_mib": _mib(base_peak)})
 
@@ -75,8 +74,8 @@ def bench_network(setting: networks.NetworkSetting, baseline_sets: int = 2, rtol
     """An over-parametrized example: all data sets batched against the per-set baseline.
 
     The baseline is strictly one data set after another, so it is timed on ``baseline_sets`` of them and
-    scaled to ``setting.n_sets`` (its time per set is reported too). Both sides run with the setting's CPU
-    threads (one by default), so the ratio compares code, not thread pools. Both start from the same draw; their
+    scaled to ``setting.n_sets`` (its time per set is reported too). Both sides run in this process's CPU
+    threads, so the ratio compares code, not thread pools. Both start from the same draw; their
     averaged losses over those sets must agree to ``rtol`` at every recorded epoch (float32 rounding
     differs between the two orders of operations).
     """
@@ -86,7 +85,7 @@ def bench_network(setting: networks.NetworkSetting, baseline_sets: int = 2, rtol
         run = networks.train(setting, problem)
         ours = time.perf_counter() - t0
     b = min(baseline_sets, setting.n_sets)
-    with peak_rss() as base_peak, cpu_threads(setting.threads):
+    with peak_rss() as base_peak:
         t0 = time.perf_counter()
         hists = [train_network_baseline(setting, problem, i) for i in range(b)]
         per_set = (time.perf_counter() - t0) / b
@@ -101,5 +100,5 @@ def bench_network(setting: networks.NetworkSetting, baseline_sets: int = 2, rtol
         raise AssertionError(f"batched and baseline averaged losses differ by {gap:.2e} (> {rtol:g})")
     return BenchResult(setting.model, per_set * setting.n_sets, ours, gap,
                        {"n_sets": setting.n_sets, "baseline_sets_timed": b, "baseline_s_per_set": float(f"{per_set:.4g}"),
-                        "threads": setting.threads or torch.get_num_threads(), "peak_rss_mib": _mib(ours_peak),
+                        "threads": torch.get_num_threads(), "peak_rss_mib": _mib(ours_peak),
                         "baseline_peak_rss_mib": _mib(base_peak)})

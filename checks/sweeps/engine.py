@@ -67,9 +67,9 @@ def connect(scheduler: str | None = None, workers: int | None = None,
 
 def execute_point(run_point: Callable, point: Point, seed: int, device: str) -> dict:
     """The task run on a worker: one point, its error caught and recorded instead of raised."""
-    import torch
+    from gentoys.sim.core.device import set_cpu_threads
 
-    torch.set_num_threads(1)
+    set_cpu_threads(1)  # one task per worker process, each on one core
     t0 = time.perf_counter()
     try:
         record = {k: float(v) for k, v in run_point(point, seed, device).items()}

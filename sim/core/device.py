@@ -1,8 +1,6 @@
 """Device and dtype selection shared by every simulation."""
 from __future__ import annotations
 
-import contextlib
-
 import torch
 
 from gentoys.theory.core.domain import validate_int
@@ -33,19 +31,14 @@ def generator(seed: int, device: torch.device) -> torch.Generator:
     return gen
 
 
-@contextlib.contextmanager
-def cpu_threads(n: int | None):
-    """Run the block with ``n`` torch CPU threads (``None``: leave the setting alone); restored afterwards.
+def set_cpu_threads(n: int | None) -> None:
+    """Use ``n`` torch CPU threads for the rest of the process (``None``: torch's own choice).
 
-    ``torch.set_num_threads`` is called only when the count changes: with torch 2.13's CPU build, any call
-    that sets 2 threads leaves batched float64 ``torch.linalg.solve`` failing inside MKL (DLASWP parameter
-    errors, then a hang), so a needless reset must not happen."""
-    before = torch.get_num_threads()
-    if n is None or n == before:
-        yield
+    Called once, by the command line, before any work: library code never changes the thread count in the
+    middle of a run (a thread pool resized between two batched solves is where torch's CPU build has
+    failed)."""
+    if n is None:
         return
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    validate_int("threads", n)
+    if n != torch.get_num_threads():
+        torch.set_num_threads(n)
