@@ -9,7 +9,7 @@ from gentoys.sim import linear
 from gentoys.sim.linear import Hyperparameters, LinearSetting, draw_problem, gradient_route, train
 
 METHODS = ("gd", "ridge", "momentum", "momentum_ridge")
-BASE = LinearSetting(dim=120, q=0.7, epochs=80, n_sets=3, methods=METHODS, dtype=torch.float64, threads=1)
+BASE = LinearSetting(dim=120, q=0.7, epochs=80, n_sets=3, methods=METHODS, dtype=torch.float64)
 
 
 def _rel(a: torch.Tensor, b: torch.Tensor) -> float:

@@ -32,10 +32,10 @@ def test_batched_training_matches_autograd_and_torch_optim(model):
 
 
 @pytest.mark.parametrize("model", SMALL)
-def test_chunks_and_threads_do_not_change_the_result(model):
+def test_chunks_do_not_change_the_result(model):
     s = SMALL[model]
     a = train(s.with_(chunk_sets=1))
-    b = train(s.with_(chunk_sets=3, threads=2))
+    b = train(s.with_(chunk_sets=3))
     torch.testing.assert_close(a.M, b.M, rtol=1e-12, atol=1e-14)
 
 
@@ -69,7 +69,7 @@ def test_divergence_names_method_step_size_and_epoch():
 
 @pytest.mark.parametrize("change, name", [
     (dict(model="cnn"), "model"), (dict(dim=0), "dim"), (dict(epochs=-1), "epochs"), (dict(n_sets=1.5), "n_sets"),
-    (dict(methods=()), "methods"), (dict(threads=0), "threads"),
+    (dict(methods=()), "methods"),
 ])
 def test_bad_settings_name_the_parameter(change, name):
     with pytest.raises(ValueError, match=name):
