@@ -116,7 +116,7 @@ def main() -> None:
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of every random draw.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Also write the JSON report here (written only when every check ran).")
-@click.option("--strict", is_flag=True, help="Exit 1 when a claim is refuted, too.")
+@click.option("--strict", is_flag=True, help="Exit 1 when a claim is not confirmed (erratum, refuted, inconclusive).")
 @click.option("--only", multiple=True, metavar="ID", help="Run only these claim ids (repeatable).")
 @threads_option()
 @verbosity_options
@@ -142,7 +142,8 @@ def verify(profile: str, device: str, seed: int, json_path: str | None, strict: 
     def progress(result, status) -> None:
         line = f"{result.claim.id}: {result.outcome.verdict}"
         if verbosity > 0:
-            agreement = {True: "agree", False: "DISAGREE", None: "n/a: no second route"}[result.outcome.agreement]
+            agreement = {"yes": "agree", "NO": "DISAGREE", "undecided": "undecided",
+                         "n/a": "n/a: no second route"}[result.outcome.agreement_label]
             console.print(f"{line} (routes {agreement}, "
                           f"{result.seconds:.1f} s)", highlight=False)
         elif status is not None:
@@ -168,21 +169,19 @@ def verify(profile: str, device: str, seed: int, json_path: str | None, strict: 
 
 
 def verify_exit_code(results, strict: bool) -> int:
-    """The convention: 1 when any claim's routes disagree, or with ``strict`` any claim is refuted; else 0.
-    A claim with no second route (agreement None) does not fail."""
+    """The convention: 1 when any claim's routes disagree, or with ``strict`` any claim is not confirmed; else 0.
+    A claim with no second route, or an undecided cross-check (agreement None), does not fail."""
     if any(r.outcome.agreement is False for r in results):
         return EXIT_FAILED
-    if strict and any(r.outcome.verdict == "refuted" for r in results):
+    if strict and any(r.outcome.verdict != "confirmed" for r in results):
         return EXIT_FAILED
     return EXIT_OK
 
 
 def _print_summary(results) -> None:
-    verdicts = [r.outcome.verdict for r in results]
-    disagree = [r.claim.id for r in results if r.outcome.agreement is False]
-    click.echo(f"{len(results)} claims: {verdicts.count('confirmed')} confirmed, {verdicts.count('refuted')} "
-               f"refuted, {verdicts.count('inconclusive')} inconclusive; agreement failures: "
-               f"{', '.join(disagree) or 'none'}")
+    from gentoys.checks.outputs.report import summary_line
+
+    click.echo(summary_line(results))
 
 
 def _print_evidence(results, console: Console) -> None:
@@ -190,7 +189,7 @@ def _print_evidence(results, console: Console) -> None:
     for r in results:
         console.print(f"[bold]{r.claim.id}[/] ({r.outcome.verdict}, {r.seconds:.1f} s)")
         for ev in r.outcome.evidence:
-            agrees = {True: "agrees", False: "DISAGREES", None: "measured"}.get(ev.agrees, str(ev.agrees))
+            agrees = "undecided" if ev.undecided else {True: "agrees", False: "DISAGREES", None: "measured"}[ev.agrees]
             console.print(f"  {ev.kind} [{agrees}] {ev.summary}", markup=False, highlight=False)
 
 

@@ -1,4 +1,5 @@
 """The claims registry and the Outcome / Result vocabulary of checks.claim."""
+import numpy as np
 import pytest
 
 from gentoys.checks.claims import load_all
@@ -79,11 +80,43 @@ def test_registration_adds_claim(monkeypatch):
 
 # --- Outcome validation --------------------------------------------------------
 
-def test_refuted_without_correction_raises():
-    """A refuted verdict must carry the corrected statement."""
+@pytest.mark.parametrize("verdict", ["erratum", "refuted"])
+def test_erratum_or_refuted_without_correction_raises(verdict):
+    """An erratum or a refutation must carry the corrected statement."""
     with pytest.raises(ValueError, match="corrected statement"):
-        Outcome("refuted", [], key="k")
-    assert Outcome("refuted", [], key="k", correction="the right one").correction
+        Outcome(verdict, [], key="k")
+    assert Outcome(verdict, [], key="k", correction="the right one").correction
+
+
+def test_judged_tells_an_erratum_from_a_refutation():
+    assert judged(False, [], "k", "fixed", conclusion_stands=True).verdict == "erratum"
+    assert judged(False, [], "k", "fixed").verdict == "refuted"
+    assert judged(True, [], "k", "fixed", conclusion_stands=True).verdict == "confirmed"
+
+
+def test_decided_maps_the_three_decisions_to_verdicts():
+    from gentoys.checks.framework.compare import within_tolerance
+    from gentoys.checks.framework.judging import cross_check, decided
+
+    rng = np.random.default_rng(1)
+    inside = within_tolerance(1.0 + 1e-4 * rng.normal(size=20), 1.0, 0.01)
+    outside = within_tolerance(1.05 + 1e-4 * rng.normal(size=20), 1.0, 0.01)
+    noisy = within_tolerance(1.0 + 0.5 * rng.normal(size=20), 1.0, 0.01)
+    assert decided(inside, [], "k", "c").verdict == "confirmed"
+    assert decided(outside, [], "k", "c").verdict == "refuted"
+    assert decided(outside, [], "k", "c", conclusion_stands=True).verdict == "erratum"
+    open_ = decided(noisy, [], "k", "c")
+    assert open_.verdict == "inconclusive" and "data sets would decide" in open_.why
+    assert cross_check("M", "x", inside).agrees is True and cross_check("M", "x", outside).agrees is False
+    undecided = cross_check("M", "x", noisy)
+    assert undecided.agrees is None and undecided.undecided
+    assert Outcome("confirmed", [undecided], key="k").agreement_label == "undecided"
+    assert Outcome("confirmed", [undecided, cross_check("M", "x", outside)], key="k").agreement_label == "NO"
+
+
+def test_source_is_seed_or_beyond():
+    with pytest.raises(ValueError, match="source"):
+        Claim("x", "A", SeedStatement("p", "w"), "S", lambda ctx: None, source="mine")
 
 
 def test_inconclusive_without_why_raises():
@@ -95,7 +128,7 @@ def test_inconclusive_without_why_raises():
 
 @pytest.mark.parametrize("verdict", ["true", "Confirmed", "", "agreed", None])
 def test_unknown_verdict_raises(verdict):
-    """Only confirmed / refuted / inconclusive are verdicts."""
+    """Only confirmed / erratum / refuted / inconclusive are verdicts."""
     with pytest.raises(ValueError, match="not one of"):
         Outcome(verdict, [], key="k", correction="c", why="w")
 
@@ -156,7 +189,9 @@ def test_result_to_json_fields():
     assert out["seed_says"] == "the seed says so"
     assert out["verdict"] == "refuted" and out["correction"] == "fix"
     assert out["agreement"] is False
-    assert out["evidence"] == [{"kind": "N", "summary": "n", "numbers": {"x": 1.0}, "agrees": False, "measurements": []}]
+    assert out["evidence"] == [{"kind": "N", "summary": "n", "numbers": {"x": 1.0}, "agrees": False, "undecided": False,
+                                "measurements": []}]
+    assert out["source"] == "seed" and out["agreement_label"] == "NO" and "reading" in out
     assert out["kinds"] == "S N"
     assert out["readings"] == [{"name": "r", "verdict": "refuted", "note": "note"}]
     assert out["seconds"] == 1.235

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from gentoys.checks.framework.compare import close, mean_se, relative_error, same_expression, within_errors
+from gentoys.checks.framework.compare import close, mean_se, relative_error, same_expression, within_tolerance
 
 x = sp.Symbol("x", positive=True)
 q = sp.Symbol("q", positive=True)
@@ -115,56 +115,74 @@ def test_mean_se_needs_two_samples(samples):
         mean_se(samples)
 
 
-def test_within_errors_passes_correct_target():
-    """A target 1 SE from the mean passes at n_se=4."""
-    cmp = within_errors(_samples(1.0, 0.01), 1.01)
-    assert cmp.ok and bool(cmp)
-    assert cmp.z == pytest.approx(1.0, rel=1e-9)
+# --- within_tolerance: the three-way equivalence decision ----------------------
+
+def test_a_precise_mean_inside_the_tolerance_is_inside():
+    cmp = within_tolerance(_samples(1.0, 0.001), 1.01, tolerance=0.02)
+    assert cmp.decision == "inside" and cmp.ok and bool(cmp)
+    lo, hi = cmp.interval
+    assert 0.99 < lo < 1.0 < hi < 1.03 and cmp.n_to_decide is None
 
 
-def test_within_errors_fails_shifted_target():
-    """A target 5 SE away fails at n_se=4 and reports z = 5."""
-    cmp = within_errors(_samples(1.0, 0.01), 1.05)
-    assert not cmp.ok and not bool(cmp)
-    assert cmp.z == pytest.approx(5.0, rel=1e-9)
-    assert within_errors(_samples(1.0, 0.01), 1.05, n_se=6).ok
+def test_a_precise_mean_just_outside_the_tolerance_is_outside():
+    """0.5 % beyond the tolerance, measured to 0.05 %: refuted, not excused by noise."""
+    cmp = within_tolerance(_samples(1.025, 0.0005), 1.0, tolerance=0.02)
+    assert cmp.decision == "outside" and cmp.above and not cmp.below and not cmp.ok
+    low = within_tolerance(_samples(0.975, 0.0005), 1.0, tolerance=0.02)
+    assert low.decision == "outside" and low.below and not low.above
 
 
-def test_within_errors_allowance_is_spent_first():
-    """An allowance of 0.03 leaves 2 SE of a 5 SE gap; the allowance does not apply beyond itself."""
-    cmp = within_errors(_samples(1.0, 0.01), 0.95, allowance=0.03)
-    assert cmp.ok and cmp.z == pytest.approx(2.0, rel=1e-9)
-    assert not within_errors(_samples(1.0, 0.01), 0.90, allowance=0.03).ok  # 10 SE - 3 SE = 7 SE
+@pytest.mark.parametrize("se", [0.05, 0.5, 50.0])
+def test_a_huge_standard_error_is_never_inside(se):
+    """A noisier measurement must never pass more easily: the mean sits on the target, the interval does not
+    fit the tolerance, so the decision is undecided, with the data sets that would decide."""
+    cmp = within_tolerance(_samples(1.0, se), 1.0, tolerance=0.02)
+    assert cmp.decision == "undecided" and not cmp.ok and not cmp.above and not cmp.below
+    assert cmp.n_to_decide > 50
+    # and the advice is right: that many sets at the same spread decide
+    more = within_tolerance(_samples(1.0, se * math.sqrt(50 / cmp.n_to_decide), cmp.n_to_decide), 1.0, 0.02)
+    assert more.decision == "inside"
+
+
+def test_more_noise_moves_a_decision_only_towards_undecided():
+    decisions = [within_tolerance(_samples(1.0, se), 1.0, 0.02).decision for se in (0.001, 0.005, 0.01, 0.05)]
+    assert decisions[0] == "inside" and decisions[-1] == "undecided"
+    assert "outside" not in decisions
+
+
+def test_the_decision_is_statsmodels_tost():
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    x = _samples(1.0, 0.008)
+    cmp = within_tolerance(x, 1.0, 0.02)
+    assert cmp.p_inside == pytest.approx(DescrStatsW(x).ttost_mean(0.98, 1.02)[0])
     d = cmp.as_dict()
-    assert set(d) == {"mean", "se", "n", "target", "allowance", "z", "signed_z", "n_se"}
-    assert d["allowance"] == 0.03
+    assert {"mean", "se", "n", "target", "tolerance", "interval", "decision", "n_to_decide"} <= set(d)
+    assert "90 % interval" in cmp.describe() and "±" in cmp.describe()
 
 
-def test_within_errors_zero_spread():
-    """Identical samples: exact target passes, any excess over the allowance fails (z = inf)."""
-    assert within_errors([2.0, 2.0, 2.0], 2.0).ok
-    cmp = within_errors([2.0, 2.0, 2.0], 2.1)
-    assert cmp.z == math.inf and not cmp.ok
-    assert within_errors([2.0, 2.0, 2.0], 2.1, allowance=0.2).ok
+def test_zero_spread_is_decided_exactly():
+    assert within_tolerance([2.0, 2.0, 2.0], 2.0, 0.01).decision == "inside"
+    assert within_tolerance([2.0, 2.0, 2.0], 2.1, 0.01).decision == "outside"
+    assert within_tolerance([2.0, 2.0, 2.0], 2.1, 0.2).decision == "inside"
 
 
-def test_within_errors_nan_mean_never_ok():
-    """A NaN among the samples makes the comparison fail instead of silently passing."""
-    assert not within_errors([1.0, math.nan, 1.0], 1.0).ok
+def test_a_nan_mean_is_never_decided():
+    cmp = within_tolerance([1.0, math.nan, 1.0], 1.0, 0.1)
+    assert cmp.decision == "undecided" and not cmp.ok and not cmp.above
+
+
+@pytest.mark.parametrize("tol", [-0.1, math.nan, math.inf])
+def test_a_bad_tolerance_is_named(tol):
+    with pytest.raises(ValueError, match="tolerance"):
+        within_tolerance([1.0, 1.1], 1.0, tol)
 
 
 @pytest.mark.parametrize("sign", [1.0, -1.0])
 def test_zero_standard_error_keeps_the_sign_of_the_difference(sign):
     """Identical paired differences (s.e. = 0) must not make a positive difference look like a win."""
-    cmp = within_errors([sign * 0.2] * 5, 0.0)
+    cmp = within_tolerance([sign * 0.2] * 5, 0.0, 0.05)
     assert cmp.se == 0
     assert cmp.signed_z == sign * math.inf
     assert cmp.below is (sign < 0) and cmp.above is (sign > 0)
     assert not cmp.ok
-    assert within_errors([0.0] * 5, 0.0).signed_z == 0 and within_errors([0.0] * 5, 0.0).ok
-
-
-def test_one_sided_decisions_spend_the_allowance_first():
-    cmp = within_errors([-1.0, -1.1, -0.9, -1.0], 0.0, allowance=0.5, n_se=4)
-    assert cmp.below and not cmp.above
-    assert not within_errors([-1.0, -1.1, -0.9, -1.0], 0.0, allowance=2.0).below

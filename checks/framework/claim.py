@@ -2,8 +2,11 @@
 
 Two questions per claim are kept apart:
 
-* the *verdict*: does the seed's statement hold (confirmed, refuted with a
-  corrected statement, inconclusive with why)?
+* the *verdict*: does the seed's statement hold, under the reading its own
+  words fix? ``confirmed``; ``erratum`` (wrong as printed - a typo, a factor,
+  notation, scope - while the conclusion it serves stands, with the corrected
+  statement); ``refuted`` (the conclusion fails, with what holds instead);
+  ``inconclusive`` (what was measured cannot decide, with what would).
 * the *agreement*: do our own routes (derivation, independent numerics,
   simulation) agree with each other? A disagreement is a bug in the toolkit.
 """
@@ -13,9 +16,11 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Literal
 
-Verdict = Literal["confirmed", "refuted", "inconclusive"]
+Verdict = Literal["confirmed", "erratum", "refuted", "inconclusive"]
+Source = Literal["seed", "beyond"]
 Kind = Literal["S", "N", "M"]
-VERDICTS = ("confirmed", "refuted", "inconclusive")
+VERDICTS = ("confirmed", "erratum", "refuted", "inconclusive")
+SOURCES = ("seed", "beyond")
 KINDS = ("S", "N", "M")
 #: a correction or reason that points elsewhere instead of stating what holds
 PLACEHOLDER = re.compile(r"\bsee (the )?(evidence|readings|numbers)\b", re.IGNORECASE)
@@ -45,11 +50,14 @@ class SeedFormula:
 
 @dataclass(frozen=True)
 class SeedStatement:
-    """What the seed says, in our words, where, and the formulas it states (each beside our derivation)."""
+    """What the seed says, in our words, where, the reading its own words fix (its definitions, "such that"
+    clauses, its notebook: the verdict is decided under it), and the formulas it states (each beside our
+    derivation)."""
 
     paraphrase: str
     where: str
     formulas: tuple[SeedFormula, ...] = ()
+    reading: str = ""
 
     def __post_init__(self) -> None:
         if not all(isinstance(f, SeedFormula) for f in self.formulas):
@@ -69,12 +77,15 @@ class Evidence:
     ``agrees`` must be given: True or False when this evidence compares two of our own routes (a derivation
     against quadrature, a simulation against its prediction, ...), None when it is a measurement or a
     statement with no second route. None is reported as such and does not count toward agreement.
+    ``undecided`` marks a cross-check whose comparison lacked the power to decide (``agrees`` is then None:
+    neither agreeing nor failing).
     """
 
     kind: Kind
     summary: str
     numbers: dict[str, Any] = field(default_factory=dict)
     agrees: bool | None = field(kw_only=True)
+    undecided: bool = field(default=False, kw_only=True)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -83,6 +94,8 @@ class Evidence:
             if not hasattr(self.agrees, "__bool__") or isinstance(self.agrees, str):
                 raise TypeError(f"agrees must be True, False or None, got {self.agrees!r}")
             self.agrees = bool(self.agrees)
+        if self.undecided and self.agrees is not None:
+            raise ValueError("an undecided cross-check neither agrees nor disagrees: give agrees=None")
 
     @property
     def compares(self) -> bool:
@@ -99,7 +112,8 @@ class Evidence:
                 return
             if "mean" in node and "se" in node:
                 found.append({"name": "/".join(path) or "value", "value": node["mean"], "se": node["se"],
-                              **{k: node[k] for k in ("n", "target", "allowance", "z") if k in node}})
+                              **{k: node[k] for k in ("n", "target", "tolerance", "interval", "decision",
+                                                      "n_to_decide") if k in node}})
                 return
             for key, value in node.items():
                 walk(value, [*path, str(key)])
@@ -127,15 +141,15 @@ class Outcome:
     verdict: Verdict
     evidence: list[Evidence]
     key: str  # the few numbers worth a table cell
-    correction: str = ""  # with "refuted": the statement that does hold
-    why: str = ""  # with "inconclusive": what is missing
-    readings: list[Reading] = field(default_factory=list)
+    correction: str = ""  # with "erratum" or "refuted": the statement that does hold
+    why: str = ""  # with "inconclusive": what is missing, and what would decide
+    readings: list[Reading] = field(default_factory=list)  # other readings, each with its own outcome
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
             raise ValueError(f"verdict={self.verdict!r} is not one of {VERDICTS}")
-        if self.verdict == "refuted" and not self.correction:
-            raise ValueError("a refuted claim needs its corrected statement")
+        if self.verdict in ("erratum", "refuted") and not self.correction:
+            raise ValueError(f"an {self.verdict} verdict needs its corrected statement")
         if self.verdict == "inconclusive" and not self.why:
             raise ValueError("an inconclusive verdict needs a reason")
         for name in ("correction", "why"):
@@ -153,6 +167,16 @@ class Outcome:
         checks = [e.agrees for e in self.evidence if e.compares]
         return all(checks) if checks else None
 
+    @property
+    def agreement_label(self) -> str:
+        """What the report prints: NO (a cross-check failed), undecided (one lacked power), yes, or n/a (no
+        evidence compares two of our routes)."""
+        if self.agreement is False:
+            return "NO"
+        if any(e.undecided for e in self.evidence):
+            return "undecided"
+        return "yes" if self.agreement else "n/a"
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -161,6 +185,11 @@ class Claim:
     seed: SeedStatement
     kinds: str  # the evidence the check produces, e.g. "S N M"; the runner holds it to that
     check: Callable[..., Outcome]
+    source: Source = "seed"  # "beyond": a claim the project adds; counted apart from the seed's
+
+    def __post_init__(self) -> None:
+        if self.source not in SOURCES:
+            raise ValueError(f"source={self.source!r} is not one of {SOURCES}")
 
     @property
     def declared_kinds(self) -> set[str]:
@@ -180,10 +209,13 @@ class Result:
         out: dict[str, Any] = {
             "id": self.claim.id,
             "group": self.claim.group,
+            "source": self.claim.source,
             "seed_says": self.claim.seed.paraphrase,
             "where": self.claim.seed.where,
+            "reading": self.claim.seed.reading,
             "verdict": o.verdict,
             "agreement": o.agreement,
+            "agreement_label": o.agreement_label,
             "kinds": self.claim.kinds,
             "seed_formulas": [{"label": f.label, "seed": str(f.seed_expr()), "derivation": f.derivation}
                               for f in self.claim.seed.formulas],

@@ -4,18 +4,19 @@
   simplification first, then exact evaluation at probe points inside the
   domain (simplify can miss an identity, probes cannot fake one).
 * :func:`close` - two numbers from independent routes, relative tolerance.
-* :func:`within_errors` - a simulated mean against a prediction, in standard
-  errors plus a stated finite-size allowance (:class:`StatComparison`; also
-  the one-sided ``below`` / ``above`` decisions).
+* :func:`within_tolerance` - a mean over independent data sets against a
+  target and a declared tolerance: inside, outside or undecided
+  (:class:`StatComparison`, an equivalence test with power).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Iterable, Literal, Mapping
 
 import numpy as np
 import sympy as sp
+from scipy import stats
 
 
 @dataclass(frozen=True)
@@ -68,52 +69,104 @@ def signed_z(difference: float, se: float) -> float:
     return 0.0 if difference == 0 else math.copysign(math.inf, difference)
 
 
+#: each one-sided test's level; the interval shown is the (1 - 2 LEVEL) = 90 % one, the dual of TOST at LEVEL
+LEVEL = 0.05
+Decision = Literal["inside", "outside", "undecided"]
+
+
 @dataclass(frozen=True)
 class StatComparison:
-    """A mean over independent data sets against a target, in standard errors plus a stated allowance.
+    """A mean over independent data sets against ``target +- tolerance``: a three-way equivalence decision.
 
-    Every statistical decision of the checks goes through this one object: ``ok`` (within ``n_se`` standard
-    errors once the allowance is spent), ``below`` / ``above`` (clearly on one side). A standard error of 0
-    (identical samples) is handled by :func:`signed_z`, so a difference of the wrong sign never wins.
+    * ``inside``: the two one-sided tests (TOST, statsmodels) both reject at ``LEVEL`` - the whole
+      90 % interval lies within the tolerance;
+    * ``outside``: a one-sided t-test puts the mean beyond ``target + tolerance`` (or below
+      ``target - tolerance``) at ``LEVEL`` - the whole interval lies outside;
+    * ``undecided``: neither; ``n_to_decide`` says how many data sets would decide at the measured spread.
+
+    A noisier measurement widens the interval, so it can only move a decision towards ``undecided``: it never
+    passes more easily. The tolerance comes from the claim's wording or, for a cross-check of our own routes,
+    from a stated finite-size allowance; it is never fitted to the measurement.
     """
 
     mean: float
     se: float
     target: float
-    allowance: float
-    n_se: float
-    n: int = 0
-
-    @property
-    def z(self) -> float:
-        """Deviation in standard errors, after the allowance is spent (>= 0)."""
-        return abs(signed_z(max(abs(self.mean - self.target) - self.allowance, 0.0), self.se))
+    tolerance: float
+    n: int
+    p_inside: float  # TOST p-value: small when the mean is within target +- tolerance
+    p_above: float  # one-sided p-value of "mean <= target + tolerance": small when the mean is above it
+    p_below: float  # one-sided p-value of "mean >= target - tolerance": small when the mean is below it
 
     @property
     def signed_z(self) -> float:
-        """(mean - target) / se, signed, without the allowance."""
+        """(mean - target) / se, signed, the tolerance not spent."""
         return signed_z(self.mean - self.target, self.se)
 
     @property
-    def ok(self) -> bool:
-        return math.isfinite(self.mean) and self.z <= self.n_se
-
-    @property
-    def below(self) -> bool:
-        """The mean lies below target - allowance by more than ``n_se`` standard errors."""
-        return math.isfinite(self.mean) and signed_z(self.mean - self.target + self.allowance, self.se) < -self.n_se
+    def interval(self) -> tuple[float, float]:
+        """The 90 % t interval of the mean (TOST's dual at LEVEL)."""
+        half = float(stats.t.ppf(1 - LEVEL, max(self.n - 1, 1))) * self.se
+        return self.mean - half, self.mean + half
 
     @property
     def above(self) -> bool:
-        """The mean lies above target + allowance by more than ``n_se`` standard errors."""
-        return math.isfinite(self.mean) and signed_z(self.mean - self.target - self.allowance, self.se) > self.n_se
+        """The whole interval lies above ``target + tolerance``."""
+        return math.isfinite(self.mean) and self.p_above < LEVEL
+
+    @property
+    def below(self) -> bool:
+        """The whole interval lies below ``target - tolerance``."""
+        return math.isfinite(self.mean) and self.p_below < LEVEL
+
+    @property
+    def decision(self) -> Decision:
+        if not math.isfinite(self.mean):
+            return "undecided"
+        if self.p_inside < LEVEL:
+            return "inside"
+        return "outside" if (self.above or self.below) else "undecided"
+
+    @property
+    def ok(self) -> bool:
+        return self.decision == "inside"
 
     def __bool__(self) -> bool:
         return self.ok
 
-    def as_dict(self) -> dict[str, float]:
-        return {"mean": self.mean, "se": self.se, "n": self.n, "target": self.target, "allowance": self.allowance,
-                "z": self.z, "signed_z": self.signed_z, "n_se": self.n_se}
+    @property
+    def n_to_decide(self) -> int | None:
+        """Data sets that would decide at the measured spread (None: decided already, or a mean on the
+        tolerance's very edge, which no finite number decides)."""
+        if self.decision != "undecided" or not math.isfinite(self.mean):
+            return None
+        margin = abs(abs(self.mean - self.target) - self.tolerance)
+        spread = self.se * math.sqrt(self.n)
+        if margin == 0 or spread == 0:
+            return None
+        n = max(self.n + 1, math.ceil((float(stats.norm.ppf(1 - LEVEL)) * spread / margin) ** 2))
+        while float(stats.t.ppf(1 - LEVEL, n - 1)) * spread / math.sqrt(n) >= margin:  # t's tails: a few more
+            n = math.ceil(n * 1.01) + 1
+        return n
+
+    def describe(self) -> str:
+        """One line a person reads: the interval, the tolerance and the decision."""
+        lo, hi = self.interval
+        text = (f"{_g(self.mean)} ± {_g(self.se)} (n = {self.n}; 90 % interval [{_g(lo)}, {_g(hi)}]) against "
+                f"{_g(self.target)} ± {_g(self.tolerance)}: {self.decision}")
+        if self.n_to_decide:
+            text += f", about {self.n_to_decide} data sets would decide"
+        return text
+
+    def as_dict(self) -> dict[str, float | str | None]:
+        lo, hi = self.interval
+        return {"mean": self.mean, "se": self.se, "n": self.n, "target": self.target, "tolerance": self.tolerance,
+                "interval": [lo, hi], "decision": self.decision, "p_inside": self.p_inside,
+                "n_to_decide": self.n_to_decide}
+
+
+def _g(x: float) -> str:
+    return f"{x:.4g}"
 
 
 def mean_se(samples) -> tuple[float, float]:
@@ -124,7 +177,25 @@ def mean_se(samples) -> tuple[float, float]:
     return float(x.mean()), float(x.std(ddof=1) / math.sqrt(x.size))
 
 
-def within_errors(samples, target: float, allowance: float = 0.0, n_se: float = 4.0) -> StatComparison:
-    """Is the mean of ``samples`` within ``n_se`` standard errors + ``allowance`` of ``target``?"""
-    m, se = mean_se(samples)
-    return StatComparison(m, se, float(target), float(allowance), float(n_se), int(np.asarray(samples).size))
+def within_tolerance(samples, target: float, tolerance: float) -> StatComparison:
+    """The equivalence decision of ``samples``' mean against ``target +- tolerance`` (statsmodels' TOST and
+    one-sided t-tests; identical samples are decided exactly)."""
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    x = np.asarray(samples, dtype=float).ravel()
+    m, se = mean_se(x)
+    target, tolerance = float(target), float(tolerance)
+    if not (math.isfinite(tolerance) and tolerance >= 0):
+        raise ValueError(f"tolerance={tolerance!r} is outside its domain: a finite number >= 0")
+    lo, hi = target - tolerance, target + tolerance
+    if not math.isfinite(m):
+        p_in = p_above = p_below = 1.0
+    elif se == 0:  # no spread: the mean is exact
+        p_in = 0.0 if lo < m < hi else 1.0
+        p_above, p_below = float(m <= hi), float(m >= lo)
+    else:
+        d = DescrStatsW(x)
+        p_in = float(d.ttost_mean(lo, hi)[0])
+        p_above = float(d.ttest_mean(hi, alternative="larger")[1])
+        p_below = float(d.ttest_mean(lo, alternative="smaller")[1])
+    return StatComparison(m, se, target, tolerance, int(x.size), p_in, p_above, p_below)

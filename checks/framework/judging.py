@@ -7,7 +7,7 @@ import numpy as np
 import sympy as sp
 
 from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedFormula, SeedStatement
-from gentoys.checks.framework.compare import same_expression
+from gentoys.checks.framework.compare import StatComparison, same_expression
 from gentoys.checks.framework.profile import Context
 
 
@@ -57,13 +57,15 @@ def fmt(x: float, digits: int = 4) -> str:
 
 
 def judged(holds: bool, evidence: list[Evidence], key: str, correction: str | Callable[[], str] | None = None,
-           *, readings: list[Reading] | None = None) -> Outcome:
-    """The one way a check builds its outcome: confirmed when the seed's statement holds, else refuted.
+           *, readings: list[Reading] | None = None, conclusion_stands: bool = False) -> Outcome:
+    """The one way a check builds its outcome: confirmed when the seed's statement holds; else an erratum when
+    the conclusion it serves stands (``conclusion_stands``: a typo, a factor, notation, a formula's scope),
+    refuted when it does not.
 
-    A refutation states what holds instead: ``correction`` (a string, or a function called only when the
-    claim is refuted, so it may use values that exist only then), or, when it is left out, the notes of the
-    refuted readings and the derived expressions of the symbolic comparisons that failed. Placeholders that
-    point elsewhere ("see the evidence") are rejected by ``Outcome``.
+    Either states what holds instead: ``correction`` (a string, or a function called only when the claim
+    fails, so it may use values that exist only then), or, when it is left out, the notes of the refuted
+    readings and the derived expressions of the symbolic comparisons that failed. Placeholders that point
+    elsewhere ("see the evidence") are rejected by ``Outcome``.
     """
     readings = list(readings or [])
     if holds:
@@ -75,7 +77,26 @@ def judged(holds: bool, evidence: list[Evidence], key: str, correction: str | Ca
                             for e in evidence if e.kind == "S" and e.numbers.get("equal") is False])
     if not text:
         raise ValueError(f"claim refuted ({key}) with nothing that states what holds: give a correction")
-    return Outcome("refuted", evidence, key=key, correction=text, readings=readings)
+    return Outcome("erratum" if conclusion_stands else "refuted", evidence, key=key, correction=text,
+                   readings=readings)
+
+
+def decided(cmp: StatComparison, evidence: list[Evidence], key: str, correction: str | Callable[[], str],
+            *, readings: list[Reading] | None = None, conclusion_stands: bool = False) -> Outcome:
+    """The outcome of a claim decided by one equivalence decision against its declared tolerance: confirmed
+    inside, refuted (or an erratum) outside, inconclusive when undecided - saying how many data sets would
+    decide."""
+    if cmp.decision == "undecided":
+        return inconclusive(evidence, key, f"the measurement cannot decide: {cmp.describe()}", readings=readings)
+    return judged(cmp.ok, evidence, key, correction, readings=readings, conclusion_stands=conclusion_stands)
+
+
+def cross_check(kind: str, summary: str, cmp: StatComparison, **numbers) -> Evidence:
+    """Evidence comparing two of our own routes by an equivalence decision: agrees inside, disagrees outside,
+    undecided (neither) when the measurement lacks the power."""
+    agrees = {"inside": True, "outside": False, "undecided": None}[cmp.decision]
+    return Evidence(kind, f"{summary}: {cmp.describe()}", {**numbers, "comparison": cmp.as_dict()}, agrees=agrees,
+                    undecided=cmp.decision == "undecided")
 
 
 def inconclusive(evidence: list[Evidence], key: str, why: str, *, readings: list[Reading] | None = None) -> Outcome:

@@ -12,13 +12,14 @@ from gentoys.checks.framework.claim import Claim, Outcome, SeedStatement
 CLAIMS: dict[str, Claim] = {}
 
 
-def claim(id: str, group: str, kinds: str, seed: SeedStatement) -> Callable:
-    """Register the decorated function as the check of claim ``id``."""
+def claim(id: str, group: str, kinds: str, seed: SeedStatement, source: str = "seed") -> Callable:
+    """Register the decorated function as the check of claim ``id`` (``source="beyond"`` for a claim the project
+    adds to the seed's)."""
 
     def register(check: Callable[..., Outcome]) -> Callable[..., Outcome]:
         if id in CLAIMS:
             raise ValueError(f"claim id {id!r} registered twice")
-        CLAIMS[id] = Claim(id, group, seed, kinds, check)
+        CLAIMS[id] = Claim(id, group, seed, kinds, check, source)
         return check
 
     return register
