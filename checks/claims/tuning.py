@@ -332,7 +332,7 @@ STEP_TARGETS = (1e-3, 1e-6)
 
 
 def _step_counts_vs_quadrature(qv: float, targets: tuple[float, ...]) -> Evidence:
-    """The closed-form step counts against mpmath quadrature of the MP density with the iterated recursions:
+    """The closed-form step counts against scipy quadrature of the MP density with the iterated recursions:
     at each count the quadrature's excess must have reached the target, one step earlier not yet."""
     gd_hyper, hb_hyper = (mpl.eta_gd(qv), 0.0), (mpl.eta_momentum(qv), mpl.beta_momentum(qv))
     numbers, agree = {}, True
@@ -346,8 +346,8 @@ def _step_counts_vs_quadrature(qv: float, targets: tuple[float, ...]) -> Evidenc
         row["speedup"] = momentum_step_speedup(qv, eps)
         numbers[f"eps={eps:g}"] = row
     return Evidence("N", f"steps until the excess l_gen falls to eps of its start at q = {qv:g} (MP limit, optimal "
-                    "tuning, isotropic start): closed forms (heavy ball q^t, GD a binomial sum) against mpmath "
-                    "quadrature of the MP density with the residuals iterated step by step; agreement: the "
+                    "tuning, isotropic start): closed forms (heavy ball q^t, GD a binomial sum) against adaptive "
+                    "quadrature (scipy) of the MP density with the residuals iterated step by step; agreement: the "
                     "quadrature reaches eps at the closed form's count and not one step earlier", numbers,
                     agrees=agree)
 
