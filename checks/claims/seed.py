@@ -52,6 +52,8 @@ mp_eta_momentum = q
 mp_eta_momentum_ridge = (1 - sqrt_q) ** 2 / mp_lambda_R
 mp_rate_momentum = sp.sqrt(q)
 momentum_speedup_bound = sp.Rational(1, 2)  # "up to 50 % faster"
+# The linear experiment behind the loss-curve figure ("Numerics"; epochs from NOTES.md, the author's notebook).
+linear_example = {"dim": 1000, "q": sp.Rational(7, 10), "epochs": 200}
 
 # Proximal L1 ("Gradient descent with L1 regularization").
 soft_threshold = sp.sign(w) * sp.Max(sp.Abs(w) - lam, 0)

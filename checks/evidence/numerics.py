@@ -111,3 +111,32 @@ def soft_threshold_mse_quadrature(a: float, t: float, eps: float) -> float:
     slab = integrate.quad(lambda x: inner(x) * phi(x / sd) / sd, -12 * sd, 12 * sd, points=[-threshold, threshold],
                           limit=200, epsabs=1e-12)[0]
     return (1 - eps) * inner(0.0) + eps * slab
+
+
+def heavy_ball_residual(x, eta: float, beta: float, steps: int):
+    """e_steps of one mode by iterating its two-term recursion (e_0 = 1, e_1 = 1 - eta x: velocity starts at
+    zero); beta = 0 is plain GD. Works on mpmath numbers (the quadrature below) and on floats."""
+    prev, cur = 1, 1 - eta * x
+    if steps == 0:
+        return prev
+    for _ in range(steps - 1):
+        prev, cur = cur, (1 + beta - eta * x) * cur - beta * prev
+    return cur
+
+
+def mp_excess_fraction(q: float, steps: int, eta: float, beta: float) -> float:
+    """<e_steps(x)^2> over the continuous part of the MP law (normalized to mass 1), by adaptive quadrature
+    (scipy) of the density in x, the residual from ``heavy_ball_residual`` (GD: its power form): no closed form
+    and no change of variable."""
+    a, b = (float(v) for v in _edges_mp(mpmath.mpf(q)))
+    pieces = max(8, steps // 4) if beta else 8  # heavy ball oscillates about steps / 2 times over the support
+    if beta:
+        residual = lambda v: heavy_ball_residual(v, eta, beta, steps)  # noqa: E731
+    else:  # GD: the recursion is a power; iterating it would cost steps multiplications per node
+        residual = lambda v: (1 - eta * v) ** steps  # noqa: E731
+    # the MP density q sqrt((b - x)(x - a)) / (2 pi x), mass q between the edges a, b
+    density = lambda v: q * math.sqrt(max((b - v) * (v - a), 0.0)) / (2 * math.pi * v)  # noqa: E731
+    edges = np.linspace(a, b, pieces + 1)
+    total = sum(integrate.quad(lambda v: residual(v) ** 2 * density(v), lo, hi, epsabs=0.0, epsrel=1e-12,
+                               limit=200)[0] for lo, hi in zip(edges[:-1], edges[1:]))
+    return total / q

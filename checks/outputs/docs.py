@@ -16,7 +16,7 @@ from gentoys.theory import load_all
 from gentoys.theory.core.derivation import REGISTRY
 
 ORDER = ("marchenko_pastur", "gf_unregularized", "gf_ridge", "iterates", "tuning_gd", "tuning_momentum",
-         "mp_limits", "ridge_correction", "prox_l1", "wd_scalar", "wd_nuclear", "two_pair", "two_layer_flat",
+         "mp_limits", "momentum_speedup", "ridge_correction", "prox_l1", "wd_scalar", "wd_nuclear", "two_pair", "two_layer_flat",
          "two_layer_ridge", "two_layer_lasso", "lasso_state_evolution", "donoho_tanner")
 
 

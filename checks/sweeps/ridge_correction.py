@@ -31,10 +31,11 @@ def run_point(point: Point, seed: int, device: str) -> dict[str, float]:
     from gentoys.theory import lambda_R, ridge_correction
 
     q, dim = float(point["q"]), int(point["D"])
+    n_sets = int(point.get("n_sets", N_SETS))  # a claim computes the same point with fewer sets
     n = round(q * dim)
     lam = float(lambda_R(q))
     c_teacher, c_trace = [], []
-    for i in range(N_SETS):  # one set at a time: memory stays one design matrix
+    for i in range(n_sets):  # one set at a time: memory stays one design matrix
         s = sub_seed(seed, i)
         gram = sample_gram(1, dim, n, seed=s, device=device)
         teacher = torch.randn(dim, generator=generator(s + 1, resolve_device(device)), device=device,
