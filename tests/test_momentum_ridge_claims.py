@@ -5,7 +5,7 @@ import sympy as sp
 import gentoys.checks.claims.seed as seed
 from gentoys.checks.claims import load_all
 from gentoys.checks.claims import tuning as tuning_claims
-from gentoys.checks.claims.text import math_text
+from gentoys.checks.framework.text import math_text
 from gentoys.checks.framework.profile import Context, tiny
 from gentoys.theory.core.domain import RATIO
 from gentoys.theory.core.formula import Formula, Param

@@ -11,7 +11,7 @@ from gentoys.checks.evidence import simulated
 from gentoys.checks.evidence.numerics import (best_gd_step, best_heavy_ball, gd_worst_factor, mp_average,
                                               mp_excess_fraction, sampled_spectra)
 from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedFormula, SeedStatement
-from gentoys.checks.claims.text import math_text
+from gentoys.checks.framework.text import math_text
 from gentoys.checks.framework.compare import StatComparison, close, mean_se, within_errors
 from gentoys.checks.framework.judging import against_seed_all, fmt, judged, probes
 from gentoys.checks.framework.profile import Context

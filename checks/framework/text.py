@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 _GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η", "theta": "θ",
@@ -48,25 +49,35 @@ class _UnicodePrinter(StrPrinter):
         if exp == -sp.S.Half:
             return f"1/√{self._root_arg(base)}"
         if exp.is_Integer and exp > 0:
-            return self.parenthesize(base, sp.printing.precedence.PRECEDENCE["Pow"]) + str(exp).translate(_SUPER)
+            return self.parenthesize(base, PRECEDENCE["Pow"]) + str(exp).translate(_SUPER)
         if exp.is_Integer and exp < 0:
-            return "1/" + self.parenthesize(base ** -exp, sp.printing.precedence.PRECEDENCE["Mul"])
+            return "1/" + self.parenthesize(base ** -exp, PRECEDENCE["Mul"])
         if exp.is_Rational:
-            return self.parenthesize(base, sp.printing.precedence.PRECEDENCE["Pow"]) + "^(" + str(exp) + ")"
+            return self.parenthesize(base, PRECEDENCE["Pow"]) + "^(" + str(exp) + ")"
         return super()._print_Pow(expr, rational)
 
     def _root_arg(self, base) -> str:
         text = self._print(base)
         return text if (base.is_Symbol or base.is_Number) else f"({text})"
 
+    def _print_Add(self, expr, order=None):
+        terms = sorted(expr.as_ordered_terms(), key=lambda t: t.could_extract_minus_sign())  # positive terms first
+        out = self._print(terms[0])
+        for term in terms[1:]:
+            neg = term.could_extract_minus_sign()
+            out += f" {'-' if neg else '+'} {self.parenthesize(-term if neg else term, PRECEDENCE['Add'])}"
+        return out
+
     def _print_Mul(self, expr):
-        return super()._print_Mul(expr).replace("*", "·")
+        text = super()._print_Mul(expr).replace("*", "·")
+        return re.sub(r"(?<![\w.])(\d+)·(?=[√(\w])", r"\1", text)  # 3√2, 2q, 4(1 + q): no dot after a coefficient
 
 
 def math_text(expr) -> str:
-    """An expression (or anything ``sympify`` takes) in unicode: λ, √, ², ·, ≤; ``a + -b`` printed ``a − b``."""
-    text = _UnicodePrinter({"order": "none"}).doprint(sp.sympify(expr))
-    return re.sub(r"\+ -", "- ", text)
+    """An expression (or anything ``sympify`` takes) in unicode: λ, √, ², ·, ≤, − (``a + -b`` printed ``a − b``)."""
+    text = _UnicodePrinter().doprint(sp.sympify(expr))
+    text = re.sub(r"\+ -", "- ", text)
+    return re.sub(r"(^|[\s(])-", r"\1−", text.replace(" - ", " − "))
 
 
 def latex(expr) -> str:
