@@ -197,3 +197,11 @@ def test_result_to_json_fields():
     assert out["seconds"] == 1.235
     confirmed = Result(c, Outcome("confirmed", [], key="k"), 0.0).to_json()
     assert "correction" not in confirmed and "why" not in confirmed and "readings" not in confirmed
+
+
+def test_every_claim_declares_its_reading_and_source(claims):
+    """The verdict is decided under the reading the seed's words fix; the project's own claims are apart."""
+    assert not [cid for cid, c in claims.items() if not c.seed.reading.strip()]
+    beyond = {cid for cid, c in claims.items() if c.source == "beyond"}
+    assert {"wd_factor_nuclear", "lasso_state_evolution", "lasso_support_fraction", "lasso_exact_recovery",
+            "lasso_ridge_boundary"} <= beyond

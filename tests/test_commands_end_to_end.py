@@ -58,8 +58,13 @@ def test_verify_completes_and_writes_a_whole_report(runs):
     _ok(results["verify"], allowed=(0, 1))  # 1: at the tiny size a cross-check may lack the power to agree
     from gentoys.checks.claims import load_all
 
+    from gentoys.checks.framework.text import readable
+
     report = json.loads((out / "report.json").read_text())
     assert sorted(c["id"] for c in report["claims"]) == sorted(load_all())
+    for c in report["claims"]:  # what people read carries no SymPy repr
+        texts = [c["key"], c.get("correction", ""), c.get("why", ""), *(r["note"] for r in c.get("readings", []))]
+        assert all(readable(t) for t in texts), (c["id"], texts)
 
 
 @pytest.mark.slow
