@@ -428,7 +428,7 @@ def eq3_ridge_small_lambda(ctx: Context) -> Outcome:
     at_seed = (f"at the seed's λ = λ_R({qk:g}) = {fmt(lk)} the plateau is {fmt(gf.ridge_plateau(qk, lk))} = "
                f"(1 − q)/2 × (1 + {fmt(float(ridge_correction(qk)))})")
     return judged(ok, [ev_c, ev_n, simulated.ridge_correction_measured(ctx)],
-                  key=f"plateau = (1 − q)/2 + {math_text(gf.small_lambda_coefficient)}·λ² + … per unit ‖T‖²; "
+                  key=f"plateau = {math_text((1 - q) / 2 + gf.small_lambda_coefficient * lam**2)} + … per unit ‖T‖²; "
                       f"{at_seed}",
                   correction=lambda: (f"the plateau is {math_text(series)} + O(λ²) per unit ‖T‖² (q = N_tr/D), "
                                       f"S0-independent: {no_s0}; {at_seed}"))
