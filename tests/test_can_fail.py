@@ -105,9 +105,9 @@ def test_baseline(baseline):
     for cid, o in baseline.items():  # the S and N routes planted below (M, when present, is not patched here)
         assert all(e.agrees is not False for e in o.evidence if e.kind != "M"), cid
         assert o.agreement is not False, cid
-    expected_refuted = {"ridge_correction_below_3pct", "gf_ridge_solution"}
+    expected = {"ridge_correction_below_3pct": "refuted", "gf_ridge_solution": "erratum"}
     for cid, o in baseline.items():
-        assert o.verdict == ("refuted" if cid in expected_refuted else "confirmed"), cid
+        assert o.verdict == expected.get(cid, "confirmed"), cid
 
 
 # --- S: the seed's transcription against the derivation ---------------------------
@@ -159,12 +159,45 @@ def test_correct_but_rewritten_seed_formula_stays_confirmed(monkeypatch, claims,
 
 
 def test_fixed_seed_formula_confirms_refuted_claim(monkeypatch, claims, ctx, baseline):
-    """gf_ridge_solution is refuted as printed; with exp(-(lambda_i + lambda) t) it is confirmed."""
-    assert baseline["gf_ridge_solution"].verdict == "refuted"
+    """gf_ridge_solution is an erratum as printed; with exp(-(lambda_i + lambda) t) it is confirmed."""
+    assert baseline["gf_ridge_solution"].verdict == "erratum"
     h, T, S0, t = seed.h, seed.T, seed.S0, seed.t
     fixed = (S0 - h * T / (lam + h)) * sp.exp(-(lam + h) * t) + h * T / (lam + h)
     monkeypatch.setattr(seed, "ridge_solution", fixed)
     assert run(claims, "gf_ridge_solution", ctx).verdict == "confirmed"
+
+
+def test_ridge_solution_with_a_wrong_limit_is_refuted(monkeypatch, claims, ctx):
+    """A printed ridge solution whose t -> infinity limit is wrong no longer serves Eq. 2: refuted, not an erratum."""
+    h, T, S0, t = seed.h, seed.T, seed.S0, seed.t
+    monkeypatch.setattr(seed, "ridge_solution", (S0 - h * T / (lam + h)) * sp.exp(-2 * lam * t) + T)
+    o = run(claims, "gf_ridge_solution", ctx)
+    assert o.verdict == "refuted" and "does not follow" in o.correction
+
+
+def test_ridge_flow_whose_plateau_misses_eq2_is_refuted(monkeypatch, claims, ctx):
+    """gf_ridge_equation is an erratum because Eq. 2 and R_lambda follow from the printed flow; a planted Eq. 2
+    that does not follow from it turns the verdict to refuted."""
+    assert run(claims, "gf_ridge_equation", ctx).verdict == "erratum"
+    monkeypatch.setattr(seed, "eq2_mode", (2 * lam) ** 2 / (2 * lam + seed.h) ** 2 / 2)
+    assert run(claims, "gf_ridge_equation", ctx).verdict == "refuted"
+
+
+def test_s0_norm_decided_by_the_standard_deviation_reading(monkeypatch, claims, ctx):
+    """Under the seed's own reading (a standard deviation) 1/sqrt(D) gives 1; a planted 1/D would give 1/D."""
+    assert run(claims, "s0_norm_expectation", ctx).verdict == "confirmed"
+    monkeypatch.setattr(seed, "s0_second_argument", lambda D: 1 / D)
+    o = run(claims, "s0_norm_expectation", ctx)
+    assert o.verdict == "refuted" and "E‖S0‖² = 1/D read as a standard deviation" in o.correction
+
+
+def test_null_fraction_catches_a_wrong_projector(monkeypatch, claims, ctx):
+    """null_fraction_exact: a projector on the row space instead of the null space (0.7 for 0.3) is outside."""
+    right = GramSample.null_projection_norm2
+    monkeypatch.setattr(GramSample, "null_projection_norm2", lambda self, v: 1 - right(self, v))
+    o = run(claims, "null_fraction_exact", ctx)
+    assert evidence(o, "N", "null space").agrees is False
+    assert o.verdict == "refuted"
 
 
 # --- N: quadrature against a closed form --------------------------------------------

@@ -85,14 +85,14 @@ def test_refuted_claim_exits_0_without_strict(runner):
     """A refuted claim is a finding, not a failure: exit 0 and the correction is printed."""
     plain = invoke(runner, "verify", "--only", "gf_ridge_equation")
     assert plain.exit_code == 0, plain.output
-    assert "refuted" in plain.output and "Corrections" in plain.output
+    assert "erratum" in plain.output and "Corrections" in plain.output
 
 
 def test_refuted_claim_with_strict_exits_1(runner):
     """With --strict a refuted claim (gf_ridge_solution) makes verify exit 1."""
     strict = invoke(runner, "verify", "--only", "gf_ridge_solution", "--strict")
     assert strict.exit_code == 1, strict.output
-    assert "refuted" in strict.output
+    assert "erratum" in strict.output
 
 
 def test_unknown_claim_id_exits_2_naming_it(runner, tmp_path):

@@ -95,8 +95,8 @@ def test_dumps_of_real_results():
     by_id = {c["id"]: c for c in doc["claims"]}
     assert set(by_id) == {"gf_ridge_equation", "mp_lambda_R"}
     refuted = by_id["gf_ridge_equation"]
-    assert refuted["verdict"] == "refuted" and refuted["correction"]
-    assert {r["verdict"] for r in refuted["readings"]} == {"confirmed", "refuted"}
+    assert refuted["verdict"] == "erratum" and refuted["correction"] and refuted["reading"]
+    assert {r["verdict"] for r in refuted["readings"]} == {"confirmed"}
     assert by_id["mp_lambda_R"]["verdict"] == "confirmed" and by_id["mp_lambda_R"]["agreement"] is True
     assert all(CLAIM_KEYS <= set(c) for c in doc["claims"])
 
