@@ -88,45 +88,66 @@ def test_null_modes_rate_sampled_route_disagrees_with_a_wrong_closed_form(monkey
 
 # -- network_l1_effective ------------------------------------------------------------------------------------------
 
-def _small_runs(monkeypatch):
-    """Network runs small enough for a test and long enough to sit at their fixed points."""
-    runs = {
-        "two_layer": networks.train(networks.TWO_LAYER.with_(dim=24, hidden=36, n_train=12, epochs=4000, n_sets=4,
+@pytest.fixture(scope="module")
+def small_runs():
+    """Network runs small enough for a test and long enough to sit at their fixed points (the seed's epochs: the
+    check compares only runs as long as the seed's)."""
+    return {
+        "two_layer": networks.train(networks.TWO_LAYER.with_(dim=24, hidden=36, n_train=12, n_sets=4,
                                                              record_every=100)),
         "relu": networks.train(networks.RELU.with_(dim=20, hidden=20, teacher_hidden=4, n_train=12, n_val=12,
-                                                   n_test=50, epochs=6000, n_sets=4, record_every=100)),
+                                                   n_test=50, n_sets=4, record_every=100)),
     }
-    monkeypatch.setattr(review, "network_run", lambda ctx, model: runs[model])
 
 
-def test_network_l1_effective_is_an_erratum(monkeypatch, ctx):
-    _small_runs(monkeypatch)
+@pytest.fixture()
+def with_small_runs(monkeypatch, small_runs):
+    monkeypatch.setattr(review, "network_run", lambda ctx, model: small_runs[model])
+
+
+def test_network_l1_effective_is_an_erratum(with_small_runs, ctx):
     o = review.network_l1_effective(ctx)
     assert o.verdict == "erratum" and o.agreement is True
     assert "3.5e-05" in o.correction and "0.0005" in o.correction
     assert all(readable(t) for t in _texts(o))
 
 
-def test_network_l1_confirmed_if_the_seed_named_the_effective_strength(monkeypatch, ctx):
-    _small_runs(monkeypatch)
+def test_network_l1_confirmed_if_the_seed_named_the_effective_strength(monkeypatch, with_small_runs, ctx):
     l1, _ = review._l1_symbols()
     monkeypatch.setattr(seed, "network_l1_strength", (1 - review.beta) * l1)
     assert review.network_l1_effective(ctx).verdict == "confirmed"
 
 
-def test_network_l1_routes_disagree_with_the_nominal_strengths(monkeypatch, ctx):
+def test_network_l1_routes_disagree_with_the_nominal_strengths(monkeypatch, with_small_runs, ctx):
     """A derivation that kept the nominal strengths (no 1 − β) is caught by the convex route and by the trained
     networks' stationarity."""
-    _small_runs(monkeypatch)
     l1, c = review._l1_symbols()
     monkeypatch.setattr(review, "effective_strengths", lambda: (l1, c))
     o = review.network_l1_effective(ctx)
     assert [e for e in o.evidence if e.kind == "N"][0].agrees is False
+    assert [e.agrees for e in o.evidence if e.kind == "M"] == [False, False]
+    assert o.agreement is False
+
+
+def test_network_l1_stationarity_catches_a_planted_fit(monkeypatch, with_small_runs, ctx):
+    """Trained weights whose fitted k were the nominal 1 disagree with the derivation."""
+    monkeypatch.setattr(review, "_stationarity", lambda run, method, l1, c: np.ones(run.setting.n_sets)
+                        + 1e-3 * np.arange(run.setting.n_sets))
+    o = review.network_l1_effective(ctx)
+    assert [e.agrees for e in o.evidence if e.kind == "M"] == [False, False]
+
+
+def test_network_short_runs_are_not_compared(ctx):
+    """At the tiny profile (5 % of the seed's epochs) the stationarity fit is reported, undecided."""
+    o = review.network_l1_effective(ctx)
+    ms = [e for e in o.evidence if e.kind == "M"]
+    assert len(ms) == 2 and all(e.undecided and e.agrees is None for e in ms)
+    assert o.verdict == "erratum" and o.agreement_label == "undecided"
 
 
 def test_network_stationarity_tells_the_momentum_apart():
     """The fitted k of a run is 1 − β of the momentum it was trained with."""
-    base = networks.TWO_LAYER.with_(dim=24, hidden=36, n_train=12, epochs=4000, n_sets=4, record_every=100)
+    base = networks.TWO_LAYER.with_(dim=24, hidden=36, n_train=12, n_sets=4, record_every=100)
     for b in (0.9, 0.5):
         lasso = networks.Method("lasso", 0.055 * (1 - b) / 0.1, b, l1=3.5e-4, shrink=0.1)
         run = networks.train(base.with_(methods=(lasso,)))
