@@ -28,6 +28,7 @@ from gentoys.theory import gradient_flow as gf
 from gentoys.theory import mp_limits as mpl
 from gentoys.theory import tuning as tn
 from gentoys.theory import two_layer
+from gentoys.theory.core.domain import RATIO, validate_int
 from gentoys.theory.core.symbols import beta, h, lam, lam_max, lam_min, q
 from gentoys.theory.curves import Hyper, expected_curves, mp_nodes
 from gentoys.theory.iterates import derive as iterates
@@ -538,9 +539,10 @@ def small_lambda_slow(ctx: Context) -> Outcome:
         "directions' decay, i.e. ℓ_gen's approach to its plateau")]
     holds = ok_r and ok_s and cmp.ok
     steps_at = {lv: float(counted[lv].mean()) for lv in _SMALL_LAMBDAS}
-    key = (f"R_λ → {math_text(limit)}; steps to ε = {EPS:g} ≈ {math_text(leading)}/λ: "
+    key = (f"R_λ → {math_text(limit)}; steps to ε = {EPS:g} ≈ {math_text(leading / lam)}: "
            + ", ".join(f"{steps_at[lv]:.3g} at λ = {lv:g}" for lv in _SMALL_LAMBDAS)
-           + f" (λ_R = {lr:.3g}); exponent {cmp.mean:.4f} (target −1 ± 0.01); D = {gram.dim}, {len(spectra)} sets")
+           + f" (λ_R = {lr:.3g}); exponent {cmp.mean:.4f} (target −1 ± 0.01); D = {gram.dim}, {len(spectra)} sets"
+           ).replace("exponent -", "exponent −")
     if cmp.decision == "undecided":
         return decided(cmp, [ev_r, ev_s, ev_n], key, "", readings=readings)
     return judged(holds, [ev_r, ev_s, ev_n], key,
@@ -565,6 +567,9 @@ def figure_resolution(qv: float, dim: int, n_sets: int) -> float:
     The plateau is ≈ ½‖P₀T‖² (1 + c); for a Haar null space of dimension D − N and a unit T, ‖P₀T‖² is
     Beta((D − N)/2, N/2): mean 1 − q, variance q(1 − q)/(D/2 + 1).
     """
+    RATIO.validate("q", qv)
+    validate_int("dim", dim)
+    validate_int("n_sets", n_sets)
     return math.sqrt(qv / ((1 - qv) * (dim / 2 + 1))) / math.sqrt(n_sets)
 
 
