@@ -8,7 +8,7 @@ from gentoys.checks.framework.judging import judged
 from gentoys.checks.framework.profile import Context, tiny
 from gentoys.checks.framework.registry import CLAIMS, claim
 
-# Ids of CLAIMS.md, groups A and B, plus the two proximal claims of group C that exist so far.
+# Ids of CLAIMS.md, groups A, B and G, plus the two proximal claims of group C that exist so far.
 GROUP_A = ("mp_edges", "null_fraction_exact", "gf_unregularized_solution", "gf_unregularized_loss",
            "eq1_unregularized_plateau", "gf_ridge_equation", "gf_ridge_solution", "eq2_ridge_plateau",
            "eq3_ridge_small_lambda", "ridge_beats_unregularized", "s0_norm_expectation")
@@ -16,7 +16,11 @@ GROUP_B = ("distill_eta", "distill_rates", "lambda_R_equal_rates", "mp_lambda_R"
            "ridge_correction_below_3pct", "ridge_slower_in_gen_loss", "momentum_beta_q", "momentum_eta",
            "momentum_rate", "momentum_keeps_plateaus")
 GROUP_C = ("soft_threshold_is_prox", "prox_fixed_point")
-EXPECTED = {**{i: "A" for i in GROUP_A}, **{i: "B" for i in GROUP_B}, **{i: "C" for i in GROUP_C}}
+#: group G of CLAIMS.md (statements added on review), with the evidence each row lists
+GROUP_G = {"sparse_caption_fraction": "S", "null_modes_rate": "S N M", "network_l1_effective": "S N M",
+           "gen_loss_increases_with_lambda": "S N", "small_lambda_slow": "S N", "ridge_figure_factor": "S N"}
+EXPECTED = {**{i: "A" for i in GROUP_A}, **{i: "B" for i in GROUP_B}, **{i: "C" for i in GROUP_C},
+            **{i: "G" for i in GROUP_G}}
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +30,7 @@ def claims():
 
 @pytest.mark.parametrize("cid", sorted(EXPECTED))
 def test_claim_registered_with_its_group(claims, cid):
-    """Every id of CLAIMS.md groups A, B (and the prox claims of C) is registered under its group."""
+    """Every id of CLAIMS.md groups A, B, G (and the prox claims of C) is registered under its group."""
     assert cid in claims, f"claim {cid!r} of CLAIMS.md is not registered"
     c = claims[cid]
     assert c.id == cid
@@ -48,6 +52,9 @@ def test_kinds_match_claims_md(claims):
     assert claims["eq2_ridge_plateau"].kinds == "S N M"
     assert claims["gf_ridge_solution"].kinds == "S"
     assert claims["ridge_slower_in_gen_loss"].kinds == "N M"
+    for cid, kinds in GROUP_G.items():
+        assert claims[cid].kinds == kinds, cid
+        assert claims[cid].source == "seed", cid
 
 
 def test_load_all_is_idempotent(claims):

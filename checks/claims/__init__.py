@@ -5,7 +5,7 @@ from gentoys.checks.framework.claim import Claim
 from gentoys.checks.framework.registry import CLAIMS
 
 #: every claim module, in the order their claims are judged
-MODULES = ("factorization", "lasso", "linear", "networks", "prox", "sparse", "tuning")
+MODULES = ("factorization", "lasso", "linear", "networks", "prox", "sparse", "tuning", "review")
 
 
 def load_all() -> dict[str, Claim]:

@@ -80,3 +80,37 @@ lasso_lambdas = (5e-3, 1.2e-3)  # lasso strength: the text's value, then the not
 sparse_example = {"dim": 1000, "q": 0.7, "sparsity": 0.4}  # the sparse-teacher example: D, N_tr / D, d / D
 two_layer_lasso_columns = 3  # "lasso used only three columns of M"
 relu_lasso_zero_fraction = 0.89  # "set about 89 % of the hidden-layer weights to zero"
+
+# ---------------------------------------------------------------------------------------------------------------
+# Statements added on review (group G). Each is what the seed states, transcribed; nothing here is derived.
+# ---------------------------------------------------------------------------------------------------------------
+
+# The sparse example's figure caption calls the teacher "70 % sparse" (read: 70 % of its entries are zero);
+# the text pads a unit vector on d = 400 of the D = 1000 coordinates with zeros ("Toy Examples").
+sparse_caption_zero_share = sp.Rational(70, 100)
+sparse_text_support = {"dim": 1000, "d": 400}
+
+# "The vanishing eigenvalues ... don't affect the convergence rate" ("Numerics"): the rate is set by the Hessian's
+# smallest and largest non-vanishing eigenvalues, Sigma_tr's [lam_min, lam_max] for GD, Sigma_tr + lam I's
+# [lam, lam_max + lam] with ridge; the seed's R_0 and R_lambda above are its rates.
+null_modes_rate_gd = rate_gd
+null_modes_rate_ridge = rate_ridge
+
+# The two network examples (seed/NOTES.md, the author's notebook): L1 strength lambda_1 of the soft threshold
+# applied after SGD with momentum, and the extra shrink w <- w / (1 + lr c) after it. The seed says the step
+# "incorporates" the L1 norm: the problem solved is read as the lasso with strength lambda_1.
+network_l1 = {"two_layer": {"l1": 3.5e-4, "momentum": 0.9, "shrink": 0.1},
+              "relu": {"l1": 1e-3, "momentum": 0.5, "shrink": 0.05}}
+network_l1_strength = sp.Symbol("lambda_1", real=True)  # the L1 strength of the problem solved, as the seed reads it
+
+# "As seen from Eq. 2, the generalization loss is an increasing function of lambda" ("Numerics"): the sign of
+# d/d lambda of Eq. 2's mode term (eq2_mode above) is claimed positive.
+gen_loss_increasing_sign = 1
+
+# "R_lambda shows that learning in the lambda -> 0 limit will be very slow" ("Numerics"): R_lambda -> 1.
+small_lambda_rate_limit = 1
+
+# The first post's figure draws the ridge theory line at (1 - q)/2 * 1.03 (seed/NOTES.md), "including the finite
+# lambda correction to Eq. 3" (the caption of the figure in "Ridge regularization").
+ridge_figure_factor = sp.Rational(103, 100)
+ridge_figure_line = (1 - q) / 2 * ridge_figure_factor
