@@ -43,14 +43,19 @@ def _edge_pairs(ctx: Context) -> list[tuple[float, float]]:
     return [(p[lam_min], p[lam_max]) for p in probes(ctx, **_EDGE_PROBES)]
 
 
+def _show(expr) -> str:
+    """An expression in unicode, factored when that reads shorter ((q − 1)², not q² + 1 − 2q)."""
+    return min(math_text(expr), math_text(sp.factor(expr)), key=len)
+
+
 def _formulas(*pairs: tuple[str, sp.Expr]) -> str:
     """``name = expr, ...`` in unicode."""
-    return ", ".join(f"{name} = {math_text(expr)}" for name, expr in pairs)
+    return ", ".join(f"{name} = {_show(expr)}" for name, expr in pairs)
 
 
 def _stated_instead(pairs: tuple[tuple[str, sp.Expr, sp.Expr], ...]) -> str:
     """The derived formulas where they differ from the seed's, each beside the seed's."""
-    return "; ".join(f"{name} = {math_text(derived)}, not the seed's {math_text(stated)}"
+    return "; ".join(f"{name} = {_show(derived)}, not the seed's {math_text(stated)}"
                      for name, derived, stated in pairs if sp.simplify(derived - stated) != 0)
 
 
@@ -155,7 +160,7 @@ def lambda_R_equal_rates(ctx: Context) -> Outcome:
         agree &= close(root, tn.lambda_R(mu, L), 1e-5)  # a root of two minimized factors: 1e-5 relative
     evn = Evidence("N", "root in λ of the numerically minimized R_λ − R₀ against the derived λ_R (relative 1e-5)",
                    numbers, agrees=agree)
-    return judged(ok, [ev, evn], f"λ_R = {math_text(tn.lambda_R.expr)} ({_EDGE_WORDS}); seed's: equal",
+    return judged(ok, [ev, evn], f"λ_R = {_show(tn.lambda_R.expr)} ({_EDGE_WORDS}); seed's: equal",
                   lambda: f"{_stated_instead((('λ_R', tn.lambda_R.expr, seed.lambda_R),))} ({_EDGE_WORDS})")
 
 
@@ -201,7 +206,7 @@ def mp_lambda_R(ctx: Context) -> Outcome:
     ([ev], ok) = against_seed_all(ctx, MP_LAMBDA_R)
     evn, cmps = _sampled_tuning(ctx, tn.lambda_R, mpl.lambda_R, "λ_R")
     return judged(ok, [ev, *evn],
-                  f"λ_R = {math_text(sp.factor(mpl.lambda_R.expr))} (seed's: equal); λ_R(0.7) = {fmt(mpl.lambda_R(0.7))}; "
+                  f"λ_R = {_show(mpl.lambda_R.expr)} (seed's: equal); λ_R(0.7) = {fmt(mpl.lambda_R(0.7))}; "
                   + _sampled_key(cmps, ctx),
                   lambda: f"with {_MP_WORDS}: " + _stated_instead((("λ_R", mpl.lambda_R.expr, seed.mp_lambda_R),)))
 
@@ -457,7 +462,7 @@ def momentum_eta(ctx: Context) -> Outcome:
                ("η_λ", mpl.eta_momentum_ridge.expr, seed.mp_eta_momentum_ridge))
     shown = ", ".join(f"q = {qv:g}: η = {e_:.4f} (target {fmt(mpl.eta_momentum(qv))})" for qv, (e_, b_, f_) in direct.items())
     return judged(ok, [ev0, evl, evn],
-                  f"η₀ = {math_text(mpl.eta_momentum.expr)}, η_λ = {math_text(mpl.eta_momentum_ridge.expr)} "
+                  f"η₀ = {_show(mpl.eta_momentum.expr)}, η_λ = {_show(mpl.eta_momentum_ridge.expr)} "
                   f"(seed's: equal); direct optimum {shown}",
                   lambda: f"with {_MP_WORDS}: " + _stated_instead(derived))
 
