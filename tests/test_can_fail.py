@@ -357,6 +357,38 @@ def test_wrong_soft_threshold_fails_direct_minimization(monkeypatch, claims, ctx
     assert o.agreement is False
 
 
+def test_prox_any_optimizer_is_refuted_in_readable_words(claims, ctx):
+    """The plain threshold after momentum or Adam misses the intended lasso: refuted (the conclusion fails),
+    with a correction a person reads."""
+    from gentoys.checks.framework.text import readable
+
+    o = run(claims, "prox_any_optimizer", ctx)
+    assert o.verdict == "refuted" and o.agreement
+    assert readable(o.correction) and readable(o.key)
+    assert "λ(1 − β)" in o.correction and "Adam" in o.correction and "target 0" in o.key
+
+
+def test_prox_any_optimizer_confirms_when_every_threshold_is_scaled(monkeypatch, claims, ctx):
+    """Planted measurement: each optimizer thresholded at its own stationary step reaches the intended lasso, and
+    the verdict flips to confirmed (while the fixed-point predictions for the plain rule no longer agree)."""
+    real = prox_claims._run_with_prox
+
+    def scaled(X, y, make, l1reg, scaling, steps):
+        import torch
+
+        probe = make([torch.zeros(1, requires_grad=True)])
+        if isinstance(probe, torch.optim.Adam):
+            return real(X, y, make, l1reg, "adam", max(steps, 20000))
+        if probe.param_groups[0].get("momentum", 0):
+            return real(X, y, make, l1reg, "momentum", steps)
+        return real(X, y, make, l1reg, scaling, steps)
+
+    monkeypatch.setattr(prox_claims, "_run_with_prox", scaled)
+    o = run(claims, "prox_any_optimizer", ctx)
+    assert o.verdict == "confirmed"
+    assert o.agreement is False
+
+
 # --- a crash is a crash -----------------------------------------------------------------
 
 def test_check_that_raises_is_check_crashed(monkeypatch, ctx):
