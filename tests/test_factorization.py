@@ -6,6 +6,7 @@ import pytest
 
 from gentoys.checks.claims import load_all, seed
 from gentoys.checks.framework.profile import PROFILES, Context
+from gentoys.checks.framework.text import readable
 from gentoys.theory import factorization as fz
 
 CTX = Context(dataclasses.replace(PROFILES["quick"], n_probes=4))
@@ -44,17 +45,80 @@ def test_two_pair_loss_at_angles_matches_explicit_vectors():
 
 @pytest.mark.parametrize("claim_id,verdict,agreement", [
     ("wd_factor_rank1", "confirmed", True), ("pair_loss_normalized", "confirmed", None),
-    ("pair_wd_expression", "refuted", None), ("pair_lambda_normalization", "refuted", None),
-    ("pair_aligned_minimum", "refuted", True)])
+    ("pair_wd_expression", "erratum", None), ("pair_wd_minimum", "confirmed", True),
+    ("pair_lambda_normalization", "erratum", None), ("pair_angles_2d", "erratum", True),
+    ("pair_aligned_minimum", "erratum", True)])
 def test_verdicts_with_agreement(claim_id, verdict, agreement):
-    """The verdicts; agreement None where the only evidence is the seed's formula against our derivation."""
+    """The verdicts; agreement None where the only evidence is the seed's formula against our derivation. Every text
+    a person reads is free of SymPy repr."""
     outcome = run(claim_id)
     assert outcome.verdict == verdict and outcome.agreement is agreement
+    texts = [outcome.key, outcome.correction, outcome.why, *(r.note for r in outcome.readings),
+             *(e.summary for e in outcome.evidence if e.kind != "M")]  # M: checks.evidence.simulated's own summaries
+    assert all(readable(t) for t in texts), texts
+    assert load_all()[claim_id].seed.reading
 
 
 def test_a_corrected_seed_lambda_is_confirmed(monkeypatch):
     monkeypatch.setattr(seed, "pair_Lambda", fz.lam / (fz.u * fz.v))
     assert run("pair_lambda_normalization").verdict == "confirmed"
+
+
+def test_the_lambda_erratum_states_where_the_two_agree():
+    correction = run("pair_lambda_normalization").correction
+    assert "Λ = λ/(u·v), not λ·u·v" in correction and "uv = 1" in correction
+
+
+def test_a_negative_lambda_is_refuted_not_an_erratum(monkeypatch):
+    """The erratum rests on the normalized penalty staying an L1 penalty on (x, y): a derived strength of the wrong
+    sign (a reward, not a penalty) breaks it."""
+    monkeypatch.setattr(fz, "Lambda", -fz.lam / (fz.u * fz.v), raising=False)
+    assert run("pair_lambda_normalization").verdict == "refuted"
+
+
+def test_a_wrong_next_step_makes_the_dropped_half_a_refutation(monkeypatch):
+    """pair_wd_expression is an erratum because the next line's minimum is the correct penalty's; were it the
+    displayed expression's (2λuv(x + y)), the conclusion would not stand."""
+    monkeypatch.setattr(seed, "pair_wd_min", 2 * fz.lam * fz.u * fz.v * (fz.x + fz.y))
+    assert run("pair_wd_expression").verdict == "refuted"
+
+
+def test_the_minimum_over_directions_is_the_same_in_every_dimension():
+    rng = np.random.default_rng(3)
+    for x, y in ((0.3, 0.4), (1.2, 0.9), (0.2, 2.0)):
+        best = [claims_module().direction_minimum(x, y, d, rng) for d in (2, 3, 4)]
+        assert max(best) - min(best) < 1e-8
+        assert best[0] == pytest.approx(claims_module().triangle_minimum(x, y), abs=1e-8)
+
+
+def test_a_dimension_dependent_minimum_makes_the_angle_form_refuted(monkeypatch):
+    """pair_angles_2d is an erratum because the minimum over directions is dimension-free; a route that finds it
+    differing in D = 3 flips it to refuted (and the cross-check against the triangle bound disagrees)."""
+    claims = claims_module()
+    real = claims.direction_minimum
+    monkeypatch.setattr(claims, "direction_minimum", lambda x, y, d, rng: real(x, y, d, rng) + (0.01 if d == 3 else 0))
+    out = run("pair_angles_2d")
+    assert out.verdict == "refuted" and out.agreement is False
+
+
+def test_a_non_aligned_global_minimum_makes_the_aligned_claim_refuted(monkeypatch):
+    claims = claims_module()
+    real = claims._global_minimum
+    monkeypatch.setattr(claims, "_global_minimum", lambda *a, **k: (real(*a, **k)[0] - 0.05, real(*a, **k)[1]))
+    out = run("pair_aligned_minimum")
+    assert out.verdict == "refuted" and out.agreement is False
+
+
+def test_the_aligned_value_as_printed_is_judged_at_face_value():
+    out = run("pair_aligned_minimum")
+    (face,) = out.readings
+    assert face.verdict == "refuted" and "2 − λ/(u·v)" in face.note.replace("−λ", "− λ")
+
+
+def claims_module():
+    from gentoys.checks.claims import factorization
+
+    return factorization
 
 
 def test_a_wrong_scalar_reduction_is_refuted(monkeypatch):

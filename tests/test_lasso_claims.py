@@ -1,4 +1,5 @@
 """The lasso claims judge from their routes: a wrong calibration or a wrong measurement flips them."""
+import dataclasses
 import math
 
 import numpy as np
@@ -8,6 +9,7 @@ from gentoys.checks.claims import lasso as claims
 from gentoys.checks.claims import load_all
 from gentoys.checks.evidence import lasso_runs
 from gentoys.checks.framework.profile import Context, tiny
+from gentoys.checks.framework.text import readable
 from gentoys.sim.amp import sklearn_lasso
 from gentoys.sim.linear import LinearSetting, train
 from gentoys.theory import lasso as th
@@ -23,8 +25,13 @@ def _m(outcome):
     return next(e for e in outcome.evidence if e.kind == "M")
 
 
-def test_state_evolution_agrees_and_a_wrong_calibration_is_caught(monkeypatch):
-    assert _m(run("lasso_state_evolution")).agrees
+def test_state_evolution_never_disagrees_and_a_wrong_calibration_is_caught(monkeypatch):
+    """Unpatched, the tiny profile's 6 pairs may lack the power to decide (undecided, inconclusive), but never
+    disagree; a wrong calibration is decided outside the tolerance: refuted, and our routes disagree."""
+    good = run("lasso_state_evolution")
+    assert _m(good).agrees is not False and good.verdict in ("confirmed", "inconclusive")
+    if good.verdict == "inconclusive":
+        assert "data sets would decide" in good.why
     # lam = alpha tau, without the (1 - <eta'>/q) factor
     monkeypatch.setattr(th, "calibration", lambda a, q, e, s, tau_value=None: a * th.state_tau(a, q, e, s))
     th._risk.cache_clear()
@@ -32,13 +39,37 @@ def test_state_evolution_agrees_and_a_wrong_calibration_is_caught(monkeypatch):
         wrong = run("lasso_state_evolution")
     finally:
         th._risk.cache_clear()
-    assert not _m(wrong).agrees and wrong.verdict == "refuted"
+    # with a wrong calibration the state evolution has no solution at some setting: nothing to equal, refuted
+    assert wrong.verdict == "refuted" and wrong.agreement is False
+
+
+def test_state_evolution_catches_a_wrong_measurement(monkeypatch):
+    """A measured l_gen half again too large is decided outside the D^-1/2 tolerance even with the tiny profile's
+    6 pairs: refuted, and simulation and prediction disagree."""
+    monkeypatch.setattr(claims, "_gen", lambda x: x.gen_loss if isinstance(x, th.LassoRisk) else 1.5 * x[0])
+    out = run("lasso_state_evolution")
+    assert _m(out).agrees is False and out.verdict == "refuted"
 
 
 def test_support_fraction_catches_a_wrong_measurement(monkeypatch):
     assert _m(run("lasso_support_fraction")).agrees
     monkeypatch.setattr(claims, "_support", lambda x: x.support_fraction if isinstance(x, th.LassoRisk) else 0.8 * x[1])
-    assert not _m(run("lasso_support_fraction")).agrees
+    out = run("lasso_support_fraction")
+    assert _m(out).agrees is False and out.verdict == "refuted"
+
+
+def test_a_noisier_support_measurement_does_not_pass_more_easily(monkeypatch):
+    """The same mean with a larger spread can only move the decision towards undecided."""
+    spread = np.tile([1.0, -1.0], 64)
+
+    def noisy(x):
+        if isinstance(x, th.LassoRisk):
+            return x.support_fraction
+        return x[1] + 0.2 * spread[: len(x[1])]
+
+    monkeypatch.setattr(claims, "_support", noisy)
+    out = run("lasso_support_fraction")
+    assert _m(out).agrees is None and _m(out).undecided and out.verdict == "inconclusive"
 
 
 def test_exact_recovery_and_a_misplaced_line(monkeypatch):
@@ -51,7 +82,35 @@ def test_exact_recovery_and_a_misplaced_line(monkeypatch):
 def test_boundary_catches_flipped_predictions(monkeypatch):
     real = claims.log_ratio
     monkeypatch.setattr(claims, "log_ratio", lambda q, e, lam: -real(q, e, lam))
-    assert run("lasso_ridge_boundary").verdict == "refuted"
+    out = run("lasso_ridge_boundary")
+    assert out.verdict == "refuted" and out.agreement is False
+
+
+def test_boundary_without_a_measured_side_is_inconclusive(monkeypatch):
+    """Paired differences that straddle zero decide neither side: inconclusive, not confirmed."""
+    real = claims.lasso_sim
+
+    def straddling(ctx, dim, q, sparsity, lam, with_ridge=False):
+        run_ = real(ctx, dim, q, sparsity, lam, with_ridge)
+        if not with_ridge:
+            return run_
+        gen = run_.lasso.gen_loss.cpu().numpy()
+        offsets = 0.001 + 0.01 * np.tile([1.0, -1.0], len(gen))[: len(gen)]  # a mean of 0.001, a spread of 0.01
+        return dataclasses.replace(run_, ridge_gen=gen + offsets)
+
+    monkeypatch.setattr(claims, "lasso_sim", straddling)
+    out = run("lasso_ridge_boundary")
+    assert out.verdict == "inconclusive" and "decided on neither side" in out.why and "pairs would decide" in out.why
+    assert out.agreement is None and _m(out).undecided
+
+
+def test_lasso_texts_are_readable_and_state_their_sizes():
+    for cid in ("lasso_support_fraction", "lasso_exact_recovery"):
+        out = run(cid)
+        assert load_all()[cid].source == "beyond" and load_all()[cid].seed.reading
+        assert all(readable(t) for t in (out.key, out.correction, out.why, *(e.summary for e in out.evidence)))
+    assert f"D = {max(CTX.profile.lasso_dims)}" in run("lasso_support_fraction").key
+    assert f"D = {CTX.profile.recovery_dim}" in run("lasso_exact_recovery").key
 
 
 def test_per_set_teachers_and_torch_lasso_converges_to_coordinate_descent():
@@ -78,5 +137,5 @@ def test_an_unconverged_torch_lasso_fails_the_coordinate_descent_route(monkeypat
 
     monkeypatch.setattr(claims, "sklearn_on_run", unconverged)
     outcome = run("lasso_state_evolution")
-    route = next(e for e in outcome.evidence if "coordinate descent" in e.summary)
+    route = next(e for e in outcome.evidence if "torch solution" in e.summary)
     assert route.agrees is False and outcome.agreement is False

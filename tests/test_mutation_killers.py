@@ -55,7 +55,7 @@ def test_refutations_state_the_error_they_found(monkeypatch):
     assert "−(2λ + λ_i)·S_i" in before and "S_i²" in after and "2λ" not in after.split("reads", 1)[1]
     monkeypatch.setattr(seed, "pair_aligned", 1 + x**2 + y**2 - 2 / (x + y))
     out = claims["pair_aligned_minimum"].check(ctx)
-    assert "misses the term 2*x*y - 2*x - 2*y + 2/(x + y)" in out.correction
+    assert "misses 2x·y + 2/(x + y) − 2x − 2y" in out.correction
 
 
 @pytest.mark.parametrize("e, hh, n", [(0.3, 1.2, 5), (0.05, 3.0, 9), (1.5, 0.4, 4)])
