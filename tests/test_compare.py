@@ -91,7 +91,7 @@ def test_relative_error():
     assert relative_error(0.0, 0.0) == 0.0
 
 
-# --- mean_se and within_errors ------------------------------------------------
+# --- mean_se ---------------------------------------------------------------------
 
 def _samples(mean: float, se: float, n: int = 50) -> np.ndarray:
     """n samples whose mean and standard error are exactly ``mean`` and ``se``."""
@@ -186,3 +186,8 @@ def test_zero_standard_error_keeps_the_sign_of_the_difference(sign):
     assert cmp.signed_z == sign * math.inf
     assert cmp.below is (sign < 0) and cmp.above is (sign > 0)
     assert not cmp.ok
+
+
+def test_a_mean_on_the_tolerance_edge_gives_no_advice_instead_of_crashing():
+    cmp = within_tolerance(np.array([1e-10, -1e-10, 1e-10, -1e-10]) + 1e-18, 0.0, 0.0)
+    assert cmp.decision == "undecided" and cmp.n_to_decide is None

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gentoys.checks.claims import load_all, sparse
-from gentoys.checks.claims.decisions import all_decided, beats
+from gentoys.checks.framework.decisions import all_decided, beats
 from gentoys.checks.framework.compare import within_tolerance
 from gentoys.checks.framework.profile import PROFILES, Context
 from gentoys.checks.framework.text import readable

@@ -12,7 +12,7 @@ from gentoys.checks.claims import seed
 from gentoys.checks.evidence import simulated
 from gentoys.checks.evidence.numerics import mp_average, sampled_spectra, unit_vector
 from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedFormula, SeedStatement
-from gentoys.checks.evidence.decisions import EXACT_RESOLUTION, FINITE_SIZE, combined, worst
+from gentoys.checks.framework.decisions import EXACT_RESOLUTION, FINITE_SIZE, combined, worst
 from gentoys.checks.framework.compare import same_expression, within_tolerance
 from gentoys.checks.framework.judging import against_seed, decided, fmt, inconclusive, judged, probe_points, probes
 from gentoys.checks.framework.text import math_text

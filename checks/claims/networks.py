@@ -11,7 +11,7 @@ import numpy as np
 from gentoys.checks.claims import seed
 from gentoys.checks.evidence.runs import describe, final, network_run
 from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedStatement
-from gentoys.checks.claims.decisions import all_decided, beats
+from gentoys.checks.framework.decisions import all_decided, beats
 from gentoys.checks.framework.compare import StatComparison, mean_se, within_tolerance
 from gentoys.checks.framework.judging import cross_check, decided, inconclusive, judged
 from gentoys.checks.framework.profile import Context

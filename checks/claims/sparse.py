@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from gentoys.checks.claims import seed
-from gentoys.checks.claims.decisions import all_decided, beats, margin_text
+from gentoys.checks.framework.decisions import all_decided, beats, margin_text
 from gentoys.checks.evidence.runs import describe, final
 from gentoys.checks.evidence.runs import sparse_teacher_runs as _runs
 from gentoys.checks.framework.claim import Evidence, Outcome, Reading, SeedStatement

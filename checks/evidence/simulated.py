@@ -7,7 +7,7 @@ import torch
 
 from gentoys.checks.evidence.runs import describe, expected_excess, final, linear_run
 from gentoys.checks.framework.claim import Evidence
-from gentoys.checks.evidence.decisions import EXACT_RESOLUTION, FINITE_SIZE, ROUNDING, combined
+from gentoys.checks.framework.decisions import EXACT_RESOLUTION, FINITE_SIZE, ROUNDING, combined
 from gentoys.checks.framework.compare import within_tolerance
 from gentoys.checks.framework.judging import cross_check
 from gentoys.checks.framework.profile import Context

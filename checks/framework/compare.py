@@ -71,6 +71,8 @@ def signed_z(difference: float, se: float) -> float:
 
 #: each one-sided test's level; the interval shown is the (1 - 2 LEVEL) = 90 % one, the dual of TOST at LEVEL
 LEVEL = 0.05
+#: beyond this many data sets the advice "this many would decide" is no advice
+MAX_TO_DECIDE = 10**12
 Decision = Literal["inside", "outside", "undecided"]
 
 
@@ -136,15 +138,18 @@ class StatComparison:
 
     @property
     def n_to_decide(self) -> int | None:
-        """Data sets that would decide at the measured spread (None: decided already, or a mean on the
-        tolerance's very edge, which no finite number decides)."""
+        """Data sets that would decide at the measured spread (None: decided already, or a mean so near the
+        tolerance's edge that more than ``MAX_TO_DECIDE`` would be needed)."""
         if self.decision != "undecided" or not math.isfinite(self.mean):
             return None
         margin = abs(abs(self.mean - self.target) - self.tolerance)
         spread = self.se * math.sqrt(self.n)
         if margin == 0 or spread == 0:
             return None
-        n = max(self.n + 1, math.ceil((float(stats.norm.ppf(1 - LEVEL)) * spread / margin) ** 2))
+        estimate = (float(stats.norm.ppf(1 - LEVEL)) * spread / margin) ** 2
+        if not estimate < MAX_TO_DECIDE:  # a mean on the tolerance's edge, to the last digits: no practical n
+            return None
+        n = max(self.n + 1, math.ceil(estimate))
         while float(stats.t.ppf(1 - LEVEL, n - 1)) * spread / math.sqrt(n) >= margin:  # t's tails: a few more
             n = math.ceil(n * 1.01) + 1
         return n
