@@ -122,3 +122,12 @@ def sparse_regression(seed: int, n: int, d: int, k: int):
     w[:k] = rng.normal(size=k)
     y = X @ w + 0.1 * rng.normal(size=n)
     return X, y, np.linalg.eigvalsh(X.T @ X / n).max()
+
+
+# -- the whole domain, ends included (tests/test_stable.py, tests/test_robustness.py) ---------------------------
+#: q anywhere in (0, 1): subnormal, tiny, 1 - 1e-16 and everything between (``ratios`` stays in [0.05, 0.95])
+edge_ratios = (st.floats(0.0, 1.0, exclude_min=True, exclude_max=True)
+               | st.sampled_from([5e-324, 1e-300, 1e-12, 1e-8, 0.5, 1 - 1e-8, 1 - 1e-10, 1 - 1e-14, 1 - 2**-53]))
+#: a positive strength anywhere in (0, inf): subnormal to the largest float
+edge_lams = (st.floats(0.0, math.inf, exclude_min=True, allow_infinity=False)
+             | st.sampled_from([5e-324, 1e-300, 1e-12, 1.0, 1e17, 1e154, 1e160, 1e300, 1.7976931348623157e308]))

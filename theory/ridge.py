@@ -51,9 +51,22 @@ def derive():
 __getattr__ = derivation.module_getattr(derive, __name__)
 
 
+def correction_in_u(stable: bool = True) -> sp.Expr:
+    """c(q, lam) without cancellation: 2 q (q lam / R) (q lam / (R + d)) / ((1 - q) u), d = q lam + 1 - q.
+
+    From the plateau's (q lam + (1 - q) u) / R, u (R - u) = q lam and R - d = 4 q^2 lam / (R + d); every
+    factor is positive and bounded, so neither lam -> 0 (c ~ lam^2) nor lam -> infinity (c -> q / (1 - q))
+    loses digits (tests/test_stable.py proves the form equal to the derived c)."""
+    from gentoys.theory.gradient_flow import resolvent_terms
+
+    one_minus_q, root, u, u_stable = resolvent_terms(lam)
+    d = q * lam + one_minus_q
+    return 2 * q * (q * lam / root) * (q * lam / (root + d)) / (one_minus_q * (u_stable if stable else u))
+
+
 _Q = Param(q, RATIO)
 _correction = Formula("ridge_correction", lambda: derive().correction_expr, (_Q, Param(lam, POSITIVE, "lam")),
-                      "relative finite-lambda correction to Eq. 3 (MP)")
+                      "relative finite-lambda correction to Eq. 3 (MP)", evaluation=lambda expr: correction_in_u())
 correction_at_lambda_R = Formula("ridge_correction_at_lambda_R", lambda: sp.simplify(derive()._at_R_s.subs(s, sp.sqrt(q))),
                                  (_Q,), "relative correction to Eq. 3 at lam = lambda_R(q)")
 

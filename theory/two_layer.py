@@ -25,6 +25,7 @@ from gentoys.theory.core.formula import Formula, Param
 from gentoys.theory.core.symbols import T, beta, h, lam, q
 from gentoys.theory.factorization import lam as _lam_f
 from gentoys.theory.factorization import r as _r_f
+from gentoys.theory.gradient_flow import plateau_in_u
 
 mu = sp.Symbol("mu", positive=True)  # the effective ridge strength lam / ||S||
 _s = sp.Symbol("s", real=True)  # a mode of S
@@ -111,10 +112,24 @@ __getattr__ = derivation.module_getattr(derive, __name__)
 
 
 _Q = Param(q, RATIO)
+def norm2_without_cancellation() -> sp.Expr:
+    """<x^2/(x + mu)^2>_MP = 1 - 2u + (q mu + (1 - q) u)/R written with positive terms only:
+    2 q ((1 - q)(R + 1 - q) + q mu (1 + 3q)) / (R (e + R)(R + d)), e = q mu + q + 1, d = q mu + 1 - q
+    (1 - u = 2q/(e + R) and R - d = 4 q^2 mu/(R + d) remove the two differences; tests/test_stable.py proves
+    the form equal to the derived one). It tends to q as mu -> 0 and to (1 + q)/(q mu^2) as mu -> infinity."""
+    from gentoys.theory.gradient_flow import resolvent_terms
+
+    one_minus_q, root, _, _ = resolvent_terms(mu)
+    e, d = q * mu + q + 1, q * mu + one_minus_q
+    return 2 * q * (one_minus_q * (root + one_minus_q) + q * mu * (1 + 3 * q)) / (root * (e + root) * (root + d))
+
+
 two_layer_ridge_norm2 = Formula("two_layer_ridge_norm2", lambda: derive().norm2_mp, (_Q, Param(mu, POSITIVE, "mu")),
-                                "||S||^2 / ||T||^2 of ridge at strength mu, Marchenko-Pastur limit")
+                                "||S||^2 / ||T||^2 of ridge at strength mu, Marchenko-Pastur limit",
+                                evaluation=lambda expr: norm2_without_cancellation())
 two_layer_ridge_plateau_at = Formula("two_layer_ridge_plateau_at", lambda: derive().plateau_mp, (_Q, Param(mu, POSITIVE, "mu")),
-                                     "l_gen per unit ||T||^2 of ridge at strength mu, Marchenko-Pastur limit")
+                                     "l_gen per unit ||T||^2 of ridge at strength mu, Marchenko-Pastur limit",
+                                     evaluation=lambda expr: plateau_in_u(mu))
 
 
 def two_layer_mu(q: float, lam: float, norm_T: float = 1.0) -> float:
