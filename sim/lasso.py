@@ -71,8 +71,8 @@ def solve_lasso(X: torch.Tensor, teacher: torch.Tensor, lam: float, lam_max: tor
     1 / lam_max). A set stops when its KKT violation is below ``tol * lam`` (checked every ``check_every``
     iterations); NotConvergedError if some set has not after ``max_iter``.
     """
-    lam = float(POSITIVE.validate("lam", lam))
-    tol = float(POSITIVE.validate("tol", tol))
+    lam = POSITIVE.scalar("lam", lam)
+    tol = POSITIVE.scalar("tol", tol)
     max_iter = validate_int("max_iter", max_iter)
     sigma = _Gradient(X)
     T = teacher[:, None, :]

@@ -139,7 +139,7 @@ class L1Prox(torch.optim.Optimizer):
             raise ValueError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
         if isinstance(optimizer, L1Prox):
             raise ValueError("optimizer is already an L1Prox: wrap the inner optimizer once")
-        l1reg = float(NON_NEGATIVE.validate("l1reg", l1reg))
+        l1reg = NON_NEGATIVE.scalar("l1reg", l1reg)
         self.optimizer = optimizer
         self.scaling = _resolve(optimizer, scaling)
         self.strict = bool(strict)

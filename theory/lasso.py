@@ -165,8 +165,8 @@ class LassoRisk:
 
 
 def _check(q_value, sparsity, noise) -> tuple[float, float, float]:
-    return (float(POSITIVE.validate("q", q_value)), float(SPARSITY.validate("sparsity", sparsity)),
-            float(NON_NEGATIVE.validate("noise", noise)))
+    return (POSITIVE.scalar("q", q_value), SPARSITY.scalar("sparsity", sparsity),
+            NON_NEGATIVE.scalar("noise", noise))
 
 
 @lru_cache(maxsize=4096)
@@ -213,6 +213,10 @@ def _solve_alpha(target: float, q_value: float, sparsity: float, sig2: float) ->
     while values[-1] < 0:
         grid = np.append(grid, 2 * grid[-1])
         values.append(calibration(grid[-1], q_value, sparsity, sig2) - target)
+        if not math.isfinite(values[-1]):
+            raise ValueError(f"lam sqrt(dim)={target:g} is beyond the range the state evolution is resolved on at "
+                             f"q={q_value:g}, sparsity={sparsity:g}: its threshold alpha={grid[-1]:g} overflows; "
+                             f"lam sqrt(dim) must be below about {calibration(grid[-2], q_value, sparsity, sig2):g} here")
     up = [i for i in range(len(values) - 1) if values[i] < 0 <= values[i + 1]]
     if not up:
         raise ArithmeticError(f"the calibration does not cross lam_BM={target:g} above alpha_min={a_lo:g}")
@@ -228,13 +232,38 @@ def lasso_risk(q: float, sparsity: float, lam: float, dim: int, noise: float = 0
     ``dim`` fixes lam_BM = lam sqrt(dim); ``noise`` the label-noise variance (signal variance 1).
     """
     q_value, sparsity, noise = _check(q, sparsity, noise)
-    lam_value = float(POSITIVE.validate("lam", lam))
+    lam_value = POSITIVE.scalar("lam", lam)
     dim = validate_int("dim", dim)
-    return _risk(q_value, sparsity, lam_value * math.sqrt(dim), noise / q_value)
+    target = lam_value * math.sqrt(dim)
+    if not math.isfinite(target):
+        raise ValueError(f"lam={lam_value:g} with dim={dim}: lam sqrt(dim) = lam_BM overflows the float range")
+    return _risk(q_value, sparsity, target, noise / q_value)
+
+
+#: the largest threshold at which the saturation test below evaluates the Gaussian integrals (alpha^2 stays finite)
+_ALPHA_PROBE = 1e6
+
+
+def _saturated(target: float, q_value: float, sparsity: float, sig2: float) -> LassoRisk | None:
+    """The answer for a penalty so large that the solution is zero to float precision, or None.
+
+    As alpha -> infinity, MSE -> E[x0^2] = 1 and <eta'> -> 0, so tau -> tau_inf = sqrt(sig2 + 1/q) and the
+    calibration lam_BM = alpha tau (1 - <eta'>/q) -> alpha tau_inf. Where, at alpha = lam_BM / tau_inf (or at
+    _ALPHA_PROBE if that is smaller: both quantities are monotone beyond the minimax threshold), MSE is 1 and
+    <eta'> is 0 in floating point, the fixed point and its calibration are these limits in floating point too."""
+    tau_inf = math.sqrt(sig2 + 1 / q_value)
+    a = target / tau_inf
+    probe = min(a, _ALPHA_PROBE)
+    if _slope(probe, tau_inf, sparsity) != 0.0 or _mse(probe, tau_inf, sparsity) != 1.0:
+        return None
+    return LassoRisk(0.5, 0.0, tau_inf, a, target, 1.0)
 
 
 @lru_cache(maxsize=4096)
 def _risk(q_value: float, sparsity: float, target: float, sig2: float) -> LassoRisk:
+    saturated = _saturated(target, q_value, sparsity, sig2)
+    if saturated is not None:
+        return saturated
     a = _solve_alpha(target, q_value, sparsity, sig2)
     t = state_tau(a, q_value, sparsity, sig2)
     mse = _mse(a, t, sparsity)
@@ -280,7 +309,7 @@ def _alpha_of_sparsity(sparsity: float) -> float:
 
 def donoho_tanner(sparsity: float) -> float:
     """Critical q: the noiseless lam -> 0 lasso recovers an eps-sparse teacher exactly iff q > this."""
-    sparsity = float(SPARSITY.validate("sparsity", sparsity))
+    sparsity = SPARSITY.scalar("sparsity", sparsity)
     if sparsity == 1.0:
         return 1.0
     return float(dt_ratio_of_alpha._numpy(_alpha_of_sparsity(sparsity)))
@@ -288,7 +317,7 @@ def donoho_tanner(sparsity: float) -> float:
 
 def donoho_tanner_sparsity(q: float) -> float:
     """Inverse of :func:`donoho_tanner`: the largest sparsity recovered exactly at sample ratio ``q`` in (0, 1]."""
-    q_value = float(Domain(0.0, 1.0, high_open=False).validate("q", q))
+    q_value = Domain(0.0, 1.0, high_open=False).scalar("q", q)
     if q_value == 1.0:
         return 1.0
     # q_DT(alpha) decreases in alpha: solve on the parametric form

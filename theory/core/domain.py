@@ -88,6 +88,13 @@ class Domain:
             raise ValueError(f"{name}={first:g} is outside its domain {self}")
         return arr
 
+    def scalar(self, name: str, value) -> float:
+        """One number in the domain, as a float (an array of several is a ParameterTypeError naming ``name``)."""
+        arr = self.validate(name, value)
+        if arr.size != 1:
+            raise ParameterTypeError(f"{name} must be a single number, got an array of shape {arr.shape}")
+        return float(arr.reshape(()))
+
 
 def _fmt(x: float) -> str:
     if math.isinf(x):
