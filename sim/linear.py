@@ -23,10 +23,20 @@ import torch
 
 from gentoys.sim.core.batching import CACHE_BYTES, L2_BYTES, element_size, sets_per_chunk
 from gentoys.sim.core.device import DivergedError, cpu_threads, generator, resolve_device  # noqa: F401  (DivergedError: sim.linear's API)
+from gentoys.sim.core.device import validate_dtype, validate_real_tensor
 from gentoys.sim.core.lanczos import gram_extremes
 from gentoys.sim.prox import prox_lasso
 from gentoys.theory import tuning
-from gentoys.theory.core.domain import MOMENTUM, NON_NEGATIVE, POSITIVE, RATIO, validate_int
+from gentoys.theory.core.domain import (
+    MOMENTUM,
+    NON_NEGATIVE,
+    POSITIVE,
+    RATIO,
+    ParameterTypeError,
+    shown,
+    validate_int,
+    validate_seed,
+)
 from gentoys.theory.curves import METHODS as CURVE_METHODS
 from gentoys.theory.curves import mp_hyperparameters
 
@@ -101,7 +111,7 @@ class LinearSetting:
         POSITIVE.validate("lasso_eta", self.lasso_eta)
         POSITIVE.validate("lasso_lam", self.lasso_lam)
         POSITIVE.validate("zero_tol", self.zero_tol)
-        validate_int("seed", self.seed, minimum=0)
+        validate_seed(self.seed)
         if self.chunk_sets is not None:
             validate_int("chunk_sets", self.chunk_sets)
         if self.threads is not None:
@@ -117,8 +127,7 @@ class LinearSetting:
         if not isinstance(self.device, str) or not (self.device in ("cpu", "cuda", "auto")
                                                     or self.device.startswith("cuda:")):
             raise ValueError(f"device={self.device!r} is not one of 'cpu', 'cuda', 'auto'")
-        if not (isinstance(self.dtype, torch.dtype) and self.dtype.is_floating_point):
-            raise ValueError(f"dtype={self.dtype!r} is not a torch floating-point dtype")
+        validate_dtype(self.dtype)
 
     @property
     def n_samples(self) -> int:
@@ -229,7 +238,7 @@ def train(
 
     with cpu_threads(setting.threads if resolve_device(setting.device).type == "cpu" else None):
         t0 = time.perf_counter()
-        teacher, init, X = problem if problem is not None else draw_problem(setting)
+        teacher, init, X = _validate_problem(problem, setting) if problem is not None else draw_problem(setting)
         G = gram(X)  # formed once: the spectrum (or its extremes) and the rowspace route both use it
         spectrum, extremes = spectrum_and_extremes(X, setting, G)
         hyper = hyper or hyperparameters(setting, extremes)
@@ -323,6 +332,19 @@ def gradient_route(setting: LinearSetting, hyper: Hyperparameters | None = None)
     return min(cost, key=cost.get)
 
 
+def _validate_problem(problem, setting: LinearSetting) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A (teacher, init, X) triple given by hand: real tensors of the setting's shapes."""
+    if not isinstance(problem, (tuple, list)) or len(problem) != 3:
+        raise ParameterTypeError(f"problem must be a (teacher, init, X) triple of tensors, got {shown(problem)}")
+    d, r, n = setting.dim, setting.n_sets, setting.n_samples
+    shapes = {"problem.teacher": ((d,), (r, d)), "problem.init": ((d,),), "problem.X": ((r, d, n),)}
+    for (name, allowed), value in zip(shapes.items(), problem):
+        validate_real_tensor(name, value)
+        if tuple(value.shape) not in allowed:
+            raise ValueError(f"{name} has shape {tuple(value.shape)}, expected one of {list(allowed)}")
+    return tuple(problem)
+
+
 def _validate_hyper(hyper: Hyperparameters, setting: LinearSetting) -> None:
     """Hyperparameters given by hand obey the same domains as the tuned ones, shape (n_sets, methods, 1)."""
     shape = (setting.n_sets, len(setting.methods), 1)
@@ -330,6 +352,7 @@ def _validate_hyper(hyper: Hyperparameters, setting: LinearSetting) -> None:
         value = getattr(hyper, name)
         if tuple(value.shape) != shape:
             raise ValueError(f"hyper.{name} has shape {tuple(value.shape)}, expected (n_sets, methods, 1) = {shape}")
+        validate_real_tensor(f"hyper.{name}", value)
         domain.validate(f"hyper.{name}", value.detach().cpu().double().numpy())
 
 
@@ -372,7 +395,7 @@ def _train_chunk(setting: LinearSetting, route: str, X: torch.Tensor, teacher: t
             velocity.addcmul_(hyper.lam, S)
         S.addcmul_(neg_eta, velocity)
         if any_l1:
-            S = prox_lasso(S, thresholds)
+            S = prox_lasso(S, thresholds, check=False)  # validated once (_validate_hyper)
     return S
 
 

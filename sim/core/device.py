@@ -5,7 +5,7 @@ import contextlib
 
 import torch
 
-from gentoys.theory.core.domain import validate_int
+from gentoys.theory.core.domain import ParameterTypeError, shown, validate_seed
 
 
 class DivergedError(RuntimeError):
@@ -27,10 +27,32 @@ def resolve_device(name: str = "cpu") -> torch.device:
 
 def generator(seed: int, device: torch.device) -> torch.Generator:
     """A seeded generator on ``device``: the same seed gives the same draws."""
-    seed = validate_int("seed", seed, minimum=0)
+    seed = validate_seed(seed)
     gen = torch.Generator(device=device)
     gen.manual_seed(seed)
     return gen
+
+
+#: dtypes the simulations compute in: the eigensolvers (eigh, eigvalsh) and batched solves support these only
+FLOAT_DTYPES = (torch.float32, torch.float64)
+
+
+def validate_dtype(dtype, name: str = "dtype") -> torch.dtype:
+    """torch.float32 or torch.float64 (half precision has no eigensolver; complex is not this model)."""
+    if not isinstance(dtype, torch.dtype):
+        raise ParameterTypeError(f"{name} must be torch.float32 or torch.float64, got {shown(dtype)}")
+    if dtype not in FLOAT_DTYPES:
+        raise ValueError(f"{name}={dtype} is outside its domain: torch.float32 or torch.float64")
+    return dtype
+
+
+def validate_real_tensor(name: str, value) -> torch.Tensor:
+    """A real (integer or floating-point) tensor: a complex one would be cut to its real part further on."""
+    if not isinstance(value, torch.Tensor):
+        raise ParameterTypeError(f"{name} must be a real torch tensor, got {shown(value)}")
+    if value.is_complex() or value.dtype == torch.bool:
+        raise ParameterTypeError(f"{name} must be a real torch tensor, got a tensor of {value.dtype}")
+    return value
 
 
 @contextlib.contextmanager
