@@ -188,6 +188,10 @@ class L1Prox(torch.optim.Optimizer):
         """The group's options that enter the threshold, in their domains (checked at construction, when a group
         is added or loaded, and before every step: a param_groups entry may be changed at any time)."""
         NON_NEGATIVE.scalar("l1reg", group["l1reg"])
+        for p in group["params"]:
+            if not p.dtype.is_floating_point:
+                raise ParameterTypeError(f"params must be real floating-point tensors (the soft threshold has no "
+                                         f"complex form here), got a parameter of {p.dtype}")
         if not isinstance(group["lr"], torch.Tensor):
             NON_NEGATIVE.scalar("lr", group["lr"])
         if self.scaling == "momentum" and group.get("momentum", 0):
