@@ -86,43 +86,47 @@ class LinearSetting:
         validate_int("dim", self.dim)
         validate_int("epochs", self.epochs, minimum=0)
         validate_int("n_sets", self.n_sets)
-        RATIO.validate("q", self.q)
+        RATIO.scalar("q", self.q)
         if self.n_samples < 1:
             raise ValueError(f"q={self.q:g} leaves no training sample at dim={self.dim}")
         if self.n_samples >= self.dim:
             raise ValueError(f"q={self.q:g} rounds to n_samples={self.n_samples} at dim={self.dim}: "
                              f"the model needs n_samples < dim, i.e. q below {(self.dim - 0.5) / self.dim:g}")
-        unknown = [m for m in self.methods if m not in METHODS]
+        if not isinstance(self.methods, (tuple, list)):
+            raise ParameterTypeError(f"methods must be a tuple of method names from {METHODS}, got {shown(self.methods)}")
+        unknown = [m for m in self.methods if not isinstance(m, str) or m not in METHODS]
         if unknown or not self.methods:
             raise ValueError(f"methods={self.methods!r}: each must be one of {METHODS}")
-        if self.teacher not in ("random", "sparse"):
+        if not isinstance(self.teacher, str) or self.teacher not in ("random", "sparse"):
             raise ValueError(f"teacher={self.teacher!r} is not 'random' or 'sparse'")
+        if not isinstance(self.teacher_per_set, (bool, np.bool_)):
+            raise ParameterTypeError(f"teacher_per_set must be True or False, got {shown(self.teacher_per_set)}")
+        validate_int("sparse_dim", self.sparse_dim)
         if self.teacher == "sparse":
-            validate_int("sparse_dim", self.sparse_dim)
             if self.sparse_dim > self.dim:
                 raise ValueError(f"sparse_dim={self.sparse_dim} exceeds dim={self.dim}")
-        if self.tuning not in ("per_set", "mp"):
+        if not isinstance(self.tuning, str) or self.tuning not in ("per_set", "mp"):
             raise ValueError(f"tuning={self.tuning!r} is not 'per_set' or 'mp'")
         if self.tuning == "per_set" and self.n_samples < 2:
             raise ValueError(f"q={self.q:g} gives n_samples={self.n_samples} at dim={self.dim}: tuning='per_set' "
                              f"needs n_samples >= 2 (two distinct non-zero eigenvalues)")
         if self.init_variance is not None:
-            POSITIVE.validate("init_variance", self.init_variance)
-        POSITIVE.validate("lasso_eta", self.lasso_eta)
-        POSITIVE.validate("lasso_lam", self.lasso_lam)
-        POSITIVE.validate("zero_tol", self.zero_tol)
+            POSITIVE.scalar("init_variance", self.init_variance)
+        POSITIVE.scalar("lasso_eta", self.lasso_eta)
+        POSITIVE.scalar("lasso_lam", self.lasso_lam)
+        POSITIVE.scalar("zero_tol", self.zero_tol)
         validate_seed(self.seed)
         if self.chunk_sets is not None:
             validate_int("chunk_sets", self.chunk_sets)
         if self.threads is not None:
             validate_int("threads", self.threads)
-        if self.gradient not in GRADIENT_ROUTES:
+        if not isinstance(self.gradient, str) or self.gradient not in GRADIENT_ROUTES:
             raise ValueError(f"gradient={self.gradient!r} is not one of 'auto', 'X', 'sigma', 'rowspace'")
         if self.gradient == "rowspace" and "lasso" in self.methods:
             raise ValueError(f"gradient='rowspace' cannot train methods={self.methods!r}: the lasso's proximal step "
                              f"is coordinate-wise in D, outside the span of X that the route trains in; use 'auto', "
                              f"'X' or 'sigma'")
-        if self.extremes not in ("auto", "eigvalsh", "lanczos"):
+        if not isinstance(self.extremes, str) or self.extremes not in ("auto", "eigvalsh", "lanczos"):
             raise ValueError(f"extremes={self.extremes!r} is not one of 'auto', 'eigvalsh', 'lanczos'")
         if not isinstance(self.device, str) or not (self.device in ("cpu", "cuda", "auto")
                                                     or self.device.startswith("cuda:")):

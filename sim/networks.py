@@ -52,10 +52,10 @@ class Method:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str):
             raise ParameterTypeError(f"name must be a string, got {shown(self.name)}")
-        POSITIVE.validate(f"{self.name}.lr", self.lr)
-        MOMENTUM.validate(f"{self.name}.momentum", self.momentum)
+        POSITIVE.scalar(f"{self.name}.lr", self.lr)
+        MOMENTUM.scalar(f"{self.name}.momentum", self.momentum)
         for key in ("weight_decay", "l1", "shrink"):
-            NON_NEGATIVE.validate(f"{self.name}.{key}", getattr(self, key))
+            NON_NEGATIVE.scalar(f"{self.name}.{key}", getattr(self, key))
 
 
 @dataclass(frozen=True)

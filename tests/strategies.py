@@ -131,3 +131,17 @@ edge_ratios = (st.floats(0.0, 1.0, exclude_min=True, exclude_max=True)
 #: a positive strength anywhere in (0, inf): subnormal to the largest float
 edge_lams = (st.floats(0.0, math.inf, exclude_min=True, allow_infinity=False)
              | st.sampled_from([5e-324, 1e-300, 1e-12, 1.0, 1e17, 1e154, 1e160, 1e300, 1.7976931348623157e308]))
+#: any input a caller might pass where a real number belongs: every float (NaN, +-inf, negative, subnormal,
+#: huge), big integers, bools, complex numbers, numeric and other strings, None, short lists, numpy complex
+wild_values = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    edge_ratios,
+    edge_lams,
+    st.integers(-(2**70), 2**70),
+    st.booleans(),
+    st.complex_numbers(max_magnitude=10.0),
+    st.sampled_from(["0.5", "1e-3", "abc", "", "nan"]),
+    st.none(),
+    st.lists(st.floats(-2.0, 2.0), min_size=0, max_size=3),
+    st.builds(lambda re, im: __import__("numpy").complex128(complex(re, im)), st.floats(0.1, 0.9), st.floats(-1.0, 1.0)),
+)

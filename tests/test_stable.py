@@ -1,15 +1,13 @@
 """Evaluation forms: each formula's evaluated expression equals its derived one (SymPy proves it), and the
 numbers are right across the whole domain, ends included, against mpmath at 50 digits or more.
 
-The reference evaluates the *derived* expression (``.expr``, never the evaluation form) in mpmath, doubling
-the precision from 50 digits until two precisions agree to 30 digits: the derived forms cancel (lambda_R
-loses 20 digits at q = 1 - 1e-10, the ridge plateau 160 at lam = 1e160), the reference must not.
+The reference (tests/mp_reference.py) evaluates the *derived* expression (``.expr``, never the evaluation
+form) in mpmath at a precision that outlasts its cancellations.
 A value is right when it is within 1e-12 relative of the reference (or 1e-300 absolute: a subnormal result
 cannot carry 12 digits); a value beyond float range must be refused with a ValueError naming the arguments.
 """
 from __future__ import annotations
 
-import functools
 import math
 
 import mpmath
@@ -18,6 +16,7 @@ import pytest
 import sympy as sp
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from mp_reference import reference
 from strategies import edge_lams, edge_ratios, examples
 
 from gentoys.theory import gradient_flow, marchenko_pastur, mp_limits, prox, ridge, tuning, two_layer
@@ -63,26 +62,6 @@ def test_cancel_free_rewrites_the_known_cancellations():
     assert sp.simplify(edge - (1 - 1 / sp.sqrt(q)) ** 2) == 0
     assert not edge.has(sp.sqrt(q) - 1)  # sqrt(q) - 1 rounds away its digits near q = 1; q - 1 does not
     assert cancel_free(sp.erfc(q)) == sp.erfc(q)  # only algebraic expressions are rewritten
-
-
-@functools.lru_cache(maxsize=None)
-def _mp_derived(formula: Formula):
-    return sp.lambdify(formula.symbols, formula.expr, "mpmath")
-
-
-def reference(formula: Formula, *args: float) -> mpmath.mpf:
-    """The derived expression in mpmath at 50 digits plus twice the decades of the arguments (what a
-    cancellation between terms of those sizes can cost), doubled until two precisions agree."""
-    f = _mp_derived(formula)
-    previous = None
-    start = 50 + sum(2 * abs(math.log10(abs(a))) for a in args if a != 0)
-    for dps in (int(start * 2**k) for k in range(4)):
-        with mpmath.workdps(dps):
-            value = f(*(mpmath.mpf(a) for a in args))
-            if previous is not None and value != 0 and abs(value - previous) <= abs(value) * mpmath.mpf(10) ** -30:
-                return +value
-            previous = value
-    return previous
 
 
 def assert_right(formula: Formula, *args: float) -> None:

@@ -46,7 +46,7 @@ def mp_hyperparameters(q: float, method: str) -> Hyper:
         "momentum": lambda: Hyper(mp_limits.eta_momentum(q), mp_limits.beta_momentum(q)),
         "momentum_ridge": lambda: Hyper(mp_limits.eta_momentum_ridge(q), mp_limits.beta_momentum_ridge(q), lam_r),
     }
-    if method not in table:
+    if not isinstance(method, str) or method not in table:
         raise ValueError(f"method={method!r} is not one of {METHODS}")
     return table[method]()
 

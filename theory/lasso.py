@@ -303,8 +303,14 @@ def _alpha_of_sparsity(sparsity: float) -> float:
     if sparsity < _dt_sparsity_floor():
         raise ValueError(f"sparsity={sparsity:g} is outside the range the line is resolved on "
                          f"[{_dt_sparsity_floor():.3g}, 1]")
-    return optimize.brentq(lambda a: float(dt_sparsity_of_alpha._numpy(a)) - sparsity, 1e-12, _DT_ALPHA_MAX,
-                           xtol=1e-15)
+    gap = lambda a: float(dt_sparsity_of_alpha._numpy(a)) - sparsity  # noqa: E731  decreasing in alpha
+    lo = 1e-12
+    while gap(lo) < 0 and lo > 1e-290:  # a sparsity within ~1e-12 of 1: its alpha ~ (1 - sparsity) / 1.25 is smaller
+        lo *= 1e-3
+    if gap(lo) <= 0:
+        return lo
+    # in log alpha: the bracket spans many decades
+    return math.exp(optimize.brentq(lambda t: gap(math.exp(t)), math.log(lo), math.log(_DT_ALPHA_MAX), xtol=1e-15))
 
 
 def donoho_tanner(sparsity: float) -> float:

@@ -15,6 +15,8 @@ the factors picks. Three results tie it to the linear model:
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import sympy as sp
 from scipy.optimize import brentq
@@ -134,16 +136,24 @@ two_layer_ridge_plateau_at = Formula("two_layer_ridge_plateau_at", lambda: deriv
 
 def two_layer_mu(q: float, lam: float, norm_T: float = 1.0) -> float:
     """The self-consistent mu = lam / ||S(mu)|| of weight decay lam on S = M V (Marchenko-Pastur limit)."""
-    RATIO.validate("q", q)
-    POSITIVE.validate("lam", lam)
-    POSITIVE.validate("norm_T", norm_T)
-    gap = lambda m: m * norm_T * np.sqrt(two_layer_ridge_norm2(q, m)) - lam  # noqa: E731
-    hi = 1.0
+    q, lam, norm_T = RATIO.scalar("q", q), POSITIVE.scalar("lam", lam), POSITIVE.scalar("norm_T", norm_T)
+    # m ||S(m)|| rises from 0 to ||Sigma T|| = norm_T sqrt((1 + q) / q) (MP) as m -> infinity
+    with np.errstate(over="ignore"):
+        top = norm_T * math.sqrt((1 + q) / q) if (1 + q) / q < math.inf else math.inf
+    if lam >= top:
+        raise ValueError(f"lam={lam:g} is at least ||Sigma T|| = norm_T sqrt((1 + q)/q) = {top:g} at q={q:g}, "
+                         f"norm_T={norm_T:g}: the minimum is S = 0")
+    gap = lambda t: math.exp(t) * norm_T * math.sqrt(two_layer_ridge_norm2(q, math.exp(t))) - lam  # noqa: E731
+    lo, hi = math.log(min(1e-15, lam / norm_T)), 0.0
+    while gap(lo) > 0 and lo > -700:
+        lo -= 10
     while gap(hi) < 0:
-        hi *= 10
-        if hi > 1e12:
-            raise ValueError(f"lam={lam:g} is at least ||Sigma T||: the minimum is S = 0")
-    return float(brentq(gap, 1e-15, hi, xtol=1e-15, rtol=1e-13))
+        hi += 5
+        if hi > 700:
+            raise ValueError(f"lam={lam:g} is within float resolution of ||Sigma T|| = {top:g} at q={q:g}: "
+                             f"its mu overflows")
+    # in log mu: the bracket spans many decades, and the answer is wanted to a relative tolerance
+    return math.exp(brentq(gap, lo, hi, xtol=1e-15, rtol=1e-15))
 
 
 def two_layer_ridge_plateau(q: float, lam: float, norm_T: float = 1.0) -> float:
