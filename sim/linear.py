@@ -33,6 +33,7 @@ from gentoys.theory.core.domain import (
     POSITIVE,
     RATIO,
     ParameterTypeError,
+    choice_error,
     shown,
     validate_int,
     validate_seed,
@@ -98,7 +99,7 @@ class LinearSetting:
         if unknown or not self.methods:
             raise ValueError(f"methods={self.methods!r}: each must be one of {METHODS}")
         if not isinstance(self.teacher, str) or self.teacher not in ("random", "sparse"):
-            raise ValueError(f"teacher={self.teacher!r} is not 'random' or 'sparse'")
+            raise choice_error(self.teacher, f"teacher={self.teacher!r} is not 'random' or 'sparse'")
         if not isinstance(self.teacher_per_set, (bool, np.bool_)):
             raise ParameterTypeError(f"teacher_per_set must be True or False, got {shown(self.teacher_per_set)}")
         validate_int("sparse_dim", self.sparse_dim)
@@ -106,7 +107,7 @@ class LinearSetting:
             if self.sparse_dim > self.dim:
                 raise ValueError(f"sparse_dim={self.sparse_dim} exceeds dim={self.dim}")
         if not isinstance(self.tuning, str) or self.tuning not in ("per_set", "mp"):
-            raise ValueError(f"tuning={self.tuning!r} is not 'per_set' or 'mp'")
+            raise choice_error(self.tuning, f"tuning={self.tuning!r} is not 'per_set' or 'mp'")
         if self.tuning == "per_set" and self.n_samples < 2:
             raise ValueError(f"q={self.q:g} gives n_samples={self.n_samples} at dim={self.dim}: tuning='per_set' "
                              f"needs n_samples >= 2 (two distinct non-zero eigenvalues)")
@@ -121,16 +122,18 @@ class LinearSetting:
         if self.threads is not None:
             validate_int("threads", self.threads)
         if not isinstance(self.gradient, str) or self.gradient not in GRADIENT_ROUTES:
-            raise ValueError(f"gradient={self.gradient!r} is not one of 'auto', 'X', 'sigma', 'rowspace'")
+            raise choice_error(self.gradient,
+                               f"gradient={self.gradient!r} is not one of 'auto', 'X', 'sigma', 'rowspace'")
         if self.gradient == "rowspace" and "lasso" in self.methods:
             raise ValueError(f"gradient='rowspace' cannot train methods={self.methods!r}: the lasso's proximal step "
                              f"is coordinate-wise in D, outside the span of X that the route trains in; use 'auto', "
                              f"'X' or 'sigma'")
         if not isinstance(self.extremes, str) or self.extremes not in ("auto", "eigvalsh", "lanczos"):
-            raise ValueError(f"extremes={self.extremes!r} is not one of 'auto', 'eigvalsh', 'lanczos'")
+            raise choice_error(self.extremes,
+                               f"extremes={self.extremes!r} is not one of 'auto', 'eigvalsh', 'lanczos'")
         if not isinstance(self.device, str) or not (self.device in ("cpu", "cuda", "auto")
                                                     or self.device.startswith("cuda:")):
-            raise ValueError(f"device={self.device!r} is not one of 'cpu', 'cuda', 'auto'")
+            raise choice_error(self.device, f"device={self.device!r} is not one of 'cpu', 'cuda', 'auto'")
         validate_dtype(self.dtype)
 
     @property

@@ -33,7 +33,16 @@ from gentoys.sim.core.device import cpu_threads, generator, resolve_device
 from gentoys.sim.core.device import validate_dtype
 from gentoys.sim.linear import DivergedError
 from gentoys.sim.prox import prox_lasso
-from gentoys.theory.core.domain import MOMENTUM, NON_NEGATIVE, POSITIVE, ParameterTypeError, shown, validate_int, validate_seed
+from gentoys.theory.core.domain import (
+    MOMENTUM,
+    NON_NEGATIVE,
+    POSITIVE,
+    ParameterTypeError,
+    choice_error,
+    shown,
+    validate_int,
+    validate_seed,
+)
 
 MODELS = ("two_layer", "relu")
 
@@ -81,7 +90,7 @@ class NetworkSetting:
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, str) or self.model not in MODELS:
-            raise ValueError(f"model={self.model!r} is not one of {MODELS}")
+            raise choice_error(self.model, f"model={self.model!r} is not one of {MODELS}")
         if self.threads is not None:
             validate_int("threads", self.threads)
         for name in ("dim", "hidden", "n_train", "n_sets", "record_every"):
@@ -94,7 +103,7 @@ class NetworkSetting:
         validate_dtype(self.dtype)
         if not isinstance(self.device, str) or not (self.device in ("cpu", "cuda", "auto")
                                                     or self.device.startswith("cuda:")):
-            raise ValueError(f"device={shown(self.device)} is not one of 'cpu', 'cuda', 'auto'")
+            raise choice_error(self.device, f"device={shown(self.device)} is not one of 'cpu', 'cuda', 'auto'")
         if self.chunk_sets is not None:
             validate_int("chunk_sets", self.chunk_sets)
         if not isinstance(self.methods, (tuple, list)) or not all(isinstance(m, Method) for m in self.methods):

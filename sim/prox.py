@@ -81,8 +81,8 @@ def prox_lasso(x: torch.Tensor, l1reg: float | torch.Tensor, scaling: float | to
         what = f"a tensor of {x.dtype}" if isinstance(x, torch.Tensor) else shown(x)
         raise ParameterTypeError(f"x must be a real floating-point torch tensor, got {what}")
     if check:
-        _check_threshold(l1reg, "l1reg")
-        _check_threshold(scaling, "scaling")
+        l1reg = _check_threshold(l1reg, "l1reg")
+        scaling = _check_threshold(scaling, "scaling")
     t = l1reg * scaling
     if isinstance(t, torch.Tensor) and t.numel() > 1:
         if check:
@@ -98,8 +98,9 @@ def prox_lasso(x: torch.Tensor, l1reg: float | torch.Tensor, scaling: float | to
     return torch.ops.aten.softshrink.out(x, t, out=out) if t > 0 else out.copy_(x)
 
 
-def _check_threshold(value, name: str) -> None:
-    """A threshold factor: a non-negative real number or real tensor without NaN (ValueError / TypeError naming it)."""
+def _check_threshold(value, name: str) -> float | torch.Tensor:
+    """A threshold factor: a non-negative real number or real tensor without NaN (ValueError / TypeError naming
+    it); a number comes back as a float."""
     if isinstance(value, torch.Tensor):
         if value.is_complex() or value.dtype == torch.bool:
             raise ParameterTypeError(f"{name} must be a real number or real tensor, got a tensor of {value.dtype}")
@@ -107,8 +108,8 @@ def _check_threshold(value, name: str) -> None:
         if bool(bad.any()):
             first = float(value[bad].flatten()[0]) if value.dim() else float(value)
             raise ValueError(f"{name}={first:g} is outside its domain [0, inf)")
-        return
-    NON_NEGATIVE.scalar(name, value)
+        return value
+    return NON_NEGATIVE.scalar(name, value)
 
 
 def soft_threshold_reference(x: torch.Tensor, threshold: float | torch.Tensor) -> torch.Tensor:
@@ -194,9 +195,9 @@ class L1Prox(torch.optim.Optimizer):
                                          f"complex form here), got a parameter of {p.dtype}")
         if not isinstance(group["lr"], torch.Tensor):
             NON_NEGATIVE.scalar("lr", group["lr"])
-        if self.scaling == "momentum" and group.get("momentum", 0):
+        if self.scaling == "momentum":
             # the stationary step lr (1 - dampening) / (1 - momentum) needs momentum < 1 and dampening <= 1
-            MOMENTUM.scalar("momentum", group["momentum"])
+            MOMENTUM.scalar("momentum", group.get("momentum", 0.0))
             Domain(0.0, 1.0, low_open=False, high_open=False).scalar("dampening", group.get("dampening", 0.0))
         error = _uncovered(self.optimizer, self.scaling, group) if self.strict else None
         if error is not None:
@@ -250,6 +251,9 @@ class L1Prox(torch.optim.Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue  # the inner optimizer did not step it: neither does the prox
+                if l1reg == 0:  # the prox of the zero function is the identity (whatever the step's scale)
+                    finite.append(torch.isfinite(p).all())
+                    continue
                 p.copy_(prox_lasso(p, l1reg, self._scale(group, p), check=False))
                 finite.append(torch.isfinite(p).all())
         if finite and not bool(torch.stack(finite).all()):  # one sync per step, not one per parameter

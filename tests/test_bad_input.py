@@ -166,9 +166,9 @@ def test_ridge_correction_crossing_for_tiny_levels_and_lists():
 
     q = theory.ridge_correction_crossing(1e-20)
     assert correction_at_lambda_R(q) == pytest.approx(1e-20, rel=1e-12)
-    assert theory.ridge_correction_crossing([0.01]) == theory.ridge_correction_crossing(0.01)
-    with pytest.raises(TypeError, match=r"^level must be a single number"):
-        theory.ridge_correction_crossing([0.01, 0.02])
+    for listed in ([0.01], [0.01, 0.02]):
+        with pytest.raises(TypeError, match=r"^level must be a single number"):
+            theory.ridge_correction_crossing(listed)
 
 
 def test_lasso_risk_at_a_huge_penalty_is_the_zero_solution():

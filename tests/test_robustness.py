@@ -57,20 +57,39 @@ class Wrong(AssertionError):
     """An answer that is not finite or not right."""
 
 
-def probe(target: str, wild: str, args: tuple, call, verify=None) -> None:
-    """Run one probe: a named error for ``wild``, or an answer ``verify`` accepts (see the module docstring)."""
+_NOTHING = object()
+
+
+def wrong_type(value, admits: tuple = ()) -> bool:
+    """A value that is no real number (a string, a bool, a complex number, None), unless the parameter admits it."""
+    if any(value is a if a is None else isinstance(value, a) for a in admits):
+        return False
+    if value is None or isinstance(value, (str, bytes, bool, np.bool_, complex, np.complexfloating)):
+        return True
+    return isinstance(value, list) and any(wrong_type(v) for v in value)
+
+
+def probe(target: str, wild: str, args: tuple, call, verify=None, *, value=_NOTHING, admits: tuple = ()) -> None:
+    """Run one probe: a named error for ``wild``, or an answer ``verify`` accepts (see the module docstring).
+    A ``value`` of the wrong type (``wrong_type``) has one right outcome: a TypeError naming ``wild``, even
+    where the call could make sense of it ("0.5" read as 0.5, True as 1, 0.5 + 0j as 0.5)."""
     key = f"{target}({', '.join(map(repr, args))})"[:300]
     PROBES.add(key)
     problem = None
+    refuse = value is not _NOTHING and wrong_type(value, admits)
     try:
         out = call()
     except (ValueError, TypeError) as exc:
         if wild not in str(exc):
             problem = f"{type(exc).__name__} not naming {wild!r}: {exc}"
+        elif refuse and not isinstance(exc, TypeError):
+            problem = f"{type(exc).__name__}, not a TypeError, for {value!r}: {exc}"
     except Exception as exc:  # noqa: BLE001 - any other exception is a failure of the probe
         problem = f"raw {type(exc).__name__}: {exc}"
     else:
         try:
+            if refuse:
+                raise Wrong(f"{wild}={value!r} accepted")
             if verify is not None:
                 verify(out)
         except Wrong as exc:
@@ -94,7 +113,7 @@ def _pick(draw, params: list[tuple[str, st.SearchStrategy]]):
     """One wild parameter, the others from their ordinary strategies."""
     i = draw(st.integers(0, len(params) - 1))
     values = tuple(draw(wild_values) if j == i else draw(s) for j, (_, s) in enumerate(params))
-    return params[i][0], values
+    return params[i][0], values, values[i]
 
 
 SETTINGS = settings(max_examples=examples(40), suppress_health_check=[HealthCheck.too_slow,
@@ -146,9 +165,9 @@ def _against_reference(formula: Formula, args: tuple):
 @SETTINGS
 @given(st.data())
 def test_formulas(formula, data):
-    wild, args = data.draw(st.builds(lambda: None).flatmap(
-        lambda _: st.composite(lambda draw: _pick(draw, [(p.label, _ordinary(p)) for p in formula.params]))()))
-    probe(formula.name, wild, args, lambda: formula(*args), _against_reference(formula, args))
+    wild, args, value = data.draw(st.composite(
+        lambda draw: _pick(draw, [(p.label, _ordinary(p)) for p in formula.params]))())
+    probe(formula.name, wild, args, lambda: formula(*args), _against_reference(formula, args), value=value)
 
 
 # -- the other theory functions ------------------------------------------------------------------------------
@@ -254,8 +273,9 @@ THEORY_CALLS = {
 @given(st.data())
 def test_theory_functions(name, data):
     params, call, verify = THEORY_CALLS[name]
-    wild, args = data.draw(st.composite(lambda draw: _pick(draw, params))())
-    probe(name, wild, args, lambda: call(*args), lambda out: verify(*args)(out))
+    wild, args, value = data.draw(st.composite(lambda draw: _pick(draw, params))())
+    admits = {("ridge_correction", "lam"): (None,), ("mp_hyperparameters", "method"): (str,)}.get((name, wild), ())
+    probe(name, wild, args, lambda: call(*args), lambda out: verify(*args)(out), value=value, admits=admits)
 
 
 # -- MarchenkoPastur -------------------------------------------------------------------------------------------
@@ -308,7 +328,9 @@ def test_marchenko_pastur(method, data):
             return law.rvs(arg, random_state=0)
         return getattr(law, method)(arg)
 
-    probe(f"MarchenkoPastur.{method}", name, (q, arg), call, _law_verify((q,), method, arg))
+    admits = (None,) if (name, method) == ("lb", "expect") else (complex, np.complexfloating) if name == "z" else ()
+    probe(f"MarchenkoPastur.{method}", name, (q, arg), call, _law_verify((q,), method, arg),
+          value=q if wild_in_law else arg, admits=admits)
 
 
 # -- prox_lasso (torch) and L1Prox -----------------------------------------------------------------------------
@@ -330,7 +352,7 @@ def test_sim_prox_lasso(data):
 
     dtype = data.draw(st.sampled_from([torch.float32, torch.float64, torch.float16]))
     x = torch.tensor([-2.0, -0.25, 0.0, 0.5, 3.0], dtype=dtype)
-    wild, (l1reg, scaling) = data.draw(st.composite(lambda draw: _pick(
+    wild, (l1reg, scaling), value = data.draw(st.composite(lambda draw: _pick(
         draw, [("l1reg", st.sampled_from([0.0, 0.1, 1.0])), ("scaling", st.sampled_from([1.0, 0.5]))]))())
     if wild == "l1reg" and data.draw(st.booleans()):
         l1reg = torch.tensor(l1reg) if isinstance(l1reg, (int, float)) and not isinstance(l1reg, bool) else l1reg
@@ -339,7 +361,8 @@ def test_sim_prox_lasso(data):
             np.asarray(scaling, dtype=float)
         _torch_soft_verify(x, min(float(threshold), float(torch.finfo(dtype).max)))(out)
 
-    probe("sim.prox_lasso", wild, (dtype, l1reg, scaling), lambda: prox_lasso(x, l1reg, scaling), verify)
+    probe("sim.prox_lasso", wild, (dtype, l1reg, scaling), lambda: prox_lasso(x, l1reg, scaling), verify,
+          value=value)
 
 
 @SETTINGS
@@ -347,7 +370,7 @@ def test_sim_prox_lasso(data):
 def test_l1prox(data):
     from gentoys.sim.prox import L1Prox
 
-    wild, (l1reg, momentum, dampening, lr) = data.draw(st.composite(lambda draw: _pick(draw, [
+    wild, (l1reg, momentum, dampening, lr), value = data.draw(st.composite(lambda draw: _pick(draw, [
         ("l1reg", st.sampled_from([0.0, 0.05, 0.5])), ("momentum", st.sampled_from([0.0, 0.5, 0.9])),
         ("dampening", st.sampled_from([0.0, 0.3])), ("lr", st.sampled_from([0.1, 0.01]))]))())
     w0 = torch.tensor([1.0, -0.3, 0.02, -2.0], dtype=torch.float64)
@@ -366,14 +389,14 @@ def test_l1prox(data):
         w, group = out
         mu = float(group["momentum"])
         s = float(group["lr"]) * (1 - float(group["dampening"])) / (1 - mu) if mu else float(group["lr"])
-        t = float(group["l1reg"]) * s
+        t = float(group["l1reg"]) * s if group["l1reg"] else 0.0
         moved = w0 - float(group["lr"]) * grad  # SGD's first step: the buffer is the gradient itself
         want = torch.sign(moved) * torch.clamp(moved.abs() - t, min=0)
         finite(w.numpy())
         if not torch.allclose(w, want, rtol=1e-12, atol=1e-15):
             raise Wrong(f"{w.tolist()} vs {want.tolist()}")
 
-    probe("L1Prox.step", wild, (l1reg, momentum, dampening, lr), call, verify)
+    probe("L1Prox.step", wild, (l1reg, momentum, dampening, lr), call, verify, value=value)
 
 
 # -- the settings dataclasses ----------------------------------------------------------------------------------
@@ -392,6 +415,9 @@ def _setting_verify(field, value):
     return verify
 
 
+#: what each field's own type admits besides a real number
+_ADMITS = {**{f: (str,) for f in ("teacher", "tuning", "gradient", "extremes", "device", "model", "methods")},
+           **{f: (None,) for f in ("init_variance", "chunk_sets", "threads")}, "teacher_per_set": (bool, np.bool_)}
 LINEAR_FIELDS = ["dim", "q", "epochs", "n_sets", "methods", "teacher", "sparse_dim", "teacher_per_set",
                  "init_variance", "tuning", "zero_tol", "lasso_eta", "lasso_lam", "seed", "device", "dtype",
                  "chunk_sets", "threads", "gradient", "extremes"]
@@ -406,7 +432,7 @@ def test_linear_setting(field, value):
     from gentoys.sim.linear import LinearSetting
 
     probe(f"LinearSetting.{field}", field, (value,), lambda: LinearSetting(**{field: value}),
-          _setting_verify(field, value))
+          _setting_verify(field, value), value=value, admits=_ADMITS.get(field, ()))
 
 
 @pytest.mark.parametrize("field", NETWORK_FIELDS)
@@ -416,4 +442,4 @@ def test_network_setting(field, value):
     from gentoys.sim.networks import RELU
 
     probe(f"NetworkSetting.{field}", field, (value,), lambda: RELU.with_(**{field: value}),
-          _setting_verify(field, value))
+          _setting_verify(field, value), value=value, admits=_ADMITS.get(field, ()))

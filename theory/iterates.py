@@ -96,7 +96,11 @@ def mode_errors(curvature, eta_value, beta_value, steps: int, lam_value=0.0) -> 
     lams = NON_NEGATIVE.validate("lam", lam_value)
     steps = validate_int("steps", steps, minimum=0)
     hh, etas, betas = np.broadcast_arrays(hs + lams, etas, betas)
-    out = np.empty((steps + 1,) + hh.shape)
+    try:
+        out = np.empty((steps + 1,) + hh.shape)
+    except MemoryError:
+        raise ValueError(f"steps={steps} needs a ({steps + 1}, *{hh.shape}) array of errors, beyond this "
+                         f"machine's memory") from None
     out[0] = 1.0
     if steps:
         out[1] = 1.0 - etas * hh

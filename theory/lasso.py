@@ -237,7 +237,17 @@ def lasso_risk(q: float, sparsity: float, lam: float, dim: int, noise: float = 0
     target = lam_value * math.sqrt(dim)
     if not math.isfinite(target):
         raise ValueError(f"lam={lam_value:g} with dim={dim}: lam sqrt(dim) = lam_BM overflows the float range")
+    _check_scale(q_value, noise)
     return _risk(q_value, sparsity, target, noise / q_value)
+
+
+def _check_scale(q_value: float, noise: float) -> None:
+    """The state evolution starts at tau^2 = (noise + 1) / q: it must be a float."""
+    with np.errstate(over="ignore", divide="ignore"):
+        start = (np.float64(noise) + 1) / np.float64(q_value)
+    if not np.isfinite(start):
+        raise ValueError(f"q={q_value:g} with noise={noise:g}: the state evolution's tau^2 = (noise + 1)/q "
+                         f"overflows the float range")
 
 
 #: the largest threshold at which the saturation test below evaluates the Gaussian integrals (alpha^2 stays finite)
@@ -275,6 +285,7 @@ def lasso_optimal_lam(q: float, sparsity: float, dim: int, noise: float = 0.0) -
     Donoho-Tanner line, where the lam -> 0 lasso recovers the teacher exactly)."""
     q_value, sparsity, noise = _check(q, sparsity, noise)
     dim = validate_int("dim", dim)
+    _check_scale(q_value, noise)
     sig2 = noise / q_value
     if sig2 == 0 and q_value > donoho_tanner(sparsity):
         return 0.0

@@ -158,7 +158,12 @@ def two_layer_mu(q: float, lam: float, norm_T: float = 1.0) -> float:
 
 def two_layer_ridge_plateau(q: float, lam: float, norm_T: float = 1.0) -> float:
     """Mean l_gen of the weight-decayed two-layer linear student at its minimum (Marchenko-Pastur limit)."""
-    return float(two_layer_ridge_plateau_at(q, two_layer_mu(q, lam, norm_T))) * norm_T**2
+    mu_value = two_layer_mu(q, lam, norm_T)
+    with np.errstate(over="ignore"):
+        out = float(two_layer_ridge_plateau_at(q, mu_value)) * np.float64(norm_T) ** 2
+    if not math.isfinite(out):
+        raise ValueError(f"norm_T={norm_T:g}: the plateau, proportional to norm_T^2, is beyond the float range")
+    return float(out)
 
 
 def group_ridge_solution(curvatures: np.ndarray, teacher_modes: np.ndarray, lam: float) -> tuple[float, np.ndarray]:

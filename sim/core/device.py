@@ -5,7 +5,7 @@ import contextlib
 
 import torch
 
-from gentoys.theory.core.domain import ParameterTypeError, shown, validate_seed
+from gentoys.theory.core.domain import ParameterTypeError, choice_error, shown, validate_seed
 
 
 class DivergedError(RuntimeError):
@@ -15,11 +15,11 @@ class DivergedError(RuntimeError):
 def resolve_device(name: str = "cpu") -> torch.device:
     """``"cpu"``, ``"cuda"`` (error if absent) or ``"auto"`` (CUDA when present)."""
     if not isinstance(name, str):
-        raise ValueError(f"device={name!r} is not one of 'cpu', 'cuda', 'auto'")
+        raise choice_error(name, f"device={name!r} is not one of 'cpu', 'cuda', 'auto'")
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name not in ("cpu", "cuda") and not name.startswith("cuda:"):
-        raise ValueError(f"device={name!r} is not one of 'cpu', 'cuda', 'auto'")
+        raise choice_error(name, f"device={name!r} is not one of 'cpu', 'cuda', 'auto'")
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError(f"device={name!r} was asked for but torch sees no CUDA device")
     return torch.device(name)

@@ -28,6 +28,11 @@ def shown(value) -> str:
     return _SHORT.repr(value)
 
 
+def choice_error(value, message: str) -> ValueError:
+    """The error for a value outside a set of names: a ParameterTypeError when it is no string at all."""
+    return ParameterTypeError(message) if not isinstance(value, str) else ValueError(message)
+
+
 def real_array(name: str, value) -> np.ndarray:
     """``value`` as a float array when it is a real number or an array of real numbers; else a
     ParameterTypeError naming ``name``. Strings (even numeric ones), bools, complex numbers (even with a
@@ -89,10 +94,10 @@ class Domain:
         return arr
 
     def scalar(self, name: str, value) -> float:
-        """One number in the domain, as a float (an array of several is a ParameterTypeError naming ``name``)."""
+        """One number in the domain, as a float (a list or an array is a ParameterTypeError naming ``name``)."""
         arr = self.validate(name, value)
-        if arr.size != 1:
-            raise ParameterTypeError(f"{name} must be a single number, got an array of shape {arr.shape}")
+        if arr.ndim:
+            raise ParameterTypeError(f"{name} must be a single number, got {shown(value)} (shape {arr.shape})")
         return float(arr.reshape(()))
 
 
