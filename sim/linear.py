@@ -94,7 +94,8 @@ class LinearSetting:
             raise ValueError(f"q={self.q:g} rounds to n_samples={self.n_samples} at dim={self.dim}: "
                              f"the model needs n_samples < dim, i.e. q below {(self.dim - 0.5) / self.dim:g}")
         if not isinstance(self.methods, (tuple, list)):
-            raise ParameterTypeError(f"methods must be a tuple of method names from {METHODS}, got {shown(self.methods)}")
+            raise ParameterTypeError(f"methods must be a tuple of method names from {METHODS}, "
+                                     f"got {shown(self.methods)}")
         unknown = [m for m in self.methods if not isinstance(m, str) or m not in METHODS]
         if unknown or not self.methods:
             raise ValueError(f"methods={self.methods!r}: each must be one of {METHODS}")

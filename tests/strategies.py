@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -143,5 +144,5 @@ wild_values = st.one_of(
     st.sampled_from(["0.5", "1e-3", "abc", "", "nan"]),
     st.none(),
     st.lists(st.floats(-2.0, 2.0), min_size=0, max_size=3),
-    st.builds(lambda re, im: __import__("numpy").complex128(complex(re, im)), st.floats(0.1, 0.9), st.floats(-1.0, 1.0)),
+    st.builds(lambda re, im: np.complex128(complex(re, im)), st.floats(0.1, 0.9), st.floats(-1.0, 1.0)),
 )

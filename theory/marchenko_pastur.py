@@ -235,7 +235,8 @@ class MarchenkoPastur:
         xs = _X.validate("x", x)
         inside = (xs > self.lower) & (xs < self.upper)
         with np.errstate(invalid="ignore", divide="ignore"):
-            unit = derive()._density(self.q, *self._edges, np.where(inside, xs, self.sigma2) / self.sigma2) / self.sigma2
+            unit = derive()._density(self.q, *self._edges, np.where(inside, xs, self.sigma2) / self.sigma2)
+            unit = unit / self.sigma2
         # x / sigma2 may round a hair outside the unit-scale support, where the radicand is negative
         return _out(np.where(inside & np.isfinite(unit), np.real(unit), 0.0))
 
