@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gentoys.theory.core.domain import NON_NEGATIVE, POSITIVE, validate_int
+from gentoys.theory.core.domain import NON_NEGATIVE, POSITIVE, REAL, validate_int
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,11 @@ def _soft(v: np.ndarray, theta: float) -> np.ndarray:
 
 def amp_lasso(A: np.ndarray, y: np.ndarray, x0: np.ndarray, alpha: float, iterations: int = 60) -> AmpTrace:
     """AMP with threshold alpha tau_t on y = A x0 (+ noise); A is (n, D) with entries of variance 1/n."""
-    POSITIVE.validate("alpha", alpha)
+    alpha = POSITIVE.scalar("alpha", alpha)
     validate_int("iterations", iterations)
+    A, y, x0 = REAL.validate("A", A), REAL.validate("y", y), REAL.validate("x0", x0)  # complex: a TypeError
+    if A.ndim != 2 or y.shape != (A.shape[0],) or x0.shape != (A.shape[1],):
+        raise ValueError(f"A, y, x0 have shapes {A.shape}, {y.shape}, {x0.shape}: expected (n, D), (n,), (D,)")
     n, d = A.shape
     delta = n / d
     x = np.zeros(d)

@@ -76,7 +76,7 @@ def train_network_baseline(setting, problem, index: int) -> tuple[torch.Tensor, 
             with torch.no_grad():
                 for p in (M, V):
                     if method.l1:
-                        p.copy_(prox_lasso(p, method.lr * method.l1))
+                        p.copy_(prox_lasso(p, method.lr * method.l1, check=False))
                     if method.shrink:
                         p.copy_(p / (1 + method.lr * method.shrink))
     return train_hist, val_hist

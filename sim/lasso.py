@@ -72,8 +72,8 @@ def solve_lasso(X: torch.Tensor, teacher: torch.Tensor, lam: float, lam_max: tor
     1 / lam_max). A set stops when its KKT violation is below ``tol * lam`` (checked every ``check_every``
     iterations); NotConvergedError if some set has not after ``max_iter``.
     """
-    lam = float(POSITIVE.validate("lam", lam))
-    tol = float(POSITIVE.validate("tol", tol))
+    lam = POSITIVE.scalar("lam", lam)
+    tol = POSITIVE.scalar("tol", tol)
     max_iter = validate_int("max_iter", max_iter)
     sigma = _Gradient(X)
     T = teacher[:, None, :]
@@ -85,7 +85,7 @@ def solve_lasso(X: torch.Tensor, teacher: torch.Tensor, lam: float, lam_max: tor
     out, kkt, iterations = torch.zeros_like(teacher), torch.zeros_like(teacher[:, 0]), torch.zeros_like(active)
     for it in range(1, max_iter + 1):
         grad_y = sigma(Y) - sigma_t
-        S_new = prox_lasso(Y - step * grad_y, step * lam)
+        S_new = prox_lasso(Y - step * grad_y, step * lam, check=False)  # lam validated above
         # restart where the step moved against the momentum (gradient scheme): keeps the linear rate
         restart = ((grad_y * (S_new - S)).sum(-1, keepdim=True) > 0)
         t_new = (1 + torch.sqrt(1 + 4 * t * t)) / 2

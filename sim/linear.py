@@ -23,10 +23,21 @@ import torch
 
 from gentoys.sim.core.batching import CACHE_BYTES, L2_BYTES, element_size, sets_per_chunk
 from gentoys.sim.core.device import DivergedError, generator, resolve_device  # noqa: F401  (DivergedError: sim.linear's API)
+from gentoys.sim.core.device import validate_dtype, validate_real_tensor
 from gentoys.sim.core.lanczos import gram_extremes
 from gentoys.sim.prox import prox_lasso
 from gentoys.theory import tuning
-from gentoys.theory.core.domain import MOMENTUM, NON_NEGATIVE, POSITIVE, RATIO, validate_int
+from gentoys.theory.core.domain import (
+    MOMENTUM,
+    NON_NEGATIVE,
+    POSITIVE,
+    RATIO,
+    ParameterTypeError,
+    choice_error,
+    shown,
+    validate_int,
+    validate_seed,
+)
 from gentoys.theory.curves import METHODS as CURVE_METHODS
 from gentoys.theory.curves import mp_hyperparameters
 
@@ -72,47 +83,53 @@ class LinearSetting:
         validate_int("dim", self.dim)
         validate_int("epochs", self.epochs, minimum=0)
         validate_int("n_sets", self.n_sets)
-        RATIO.validate("q", self.q)
+        RATIO.scalar("q", self.q)
         if self.n_samples < 1:
             raise ValueError(f"q={self.q:g} leaves no training sample at dim={self.dim}")
         if self.n_samples >= self.dim:
             raise ValueError(f"q={self.q:g} rounds to n_samples={self.n_samples} at dim={self.dim}: "
                              f"the model needs n_samples < dim, i.e. q below {(self.dim - 0.5) / self.dim:g}")
-        unknown = [m for m in self.methods if m not in METHODS]
+        if not isinstance(self.methods, (tuple, list)):
+            raise ParameterTypeError(f"methods must be a tuple of method names from {METHODS}, "
+                                     f"got {shown(self.methods)}")
+        unknown = [m for m in self.methods if not isinstance(m, str) or m not in METHODS]
         if unknown or not self.methods:
             raise ValueError(f"methods={self.methods!r}: each must be one of {METHODS}")
-        if self.teacher not in ("random", "sparse"):
-            raise ValueError(f"teacher={self.teacher!r} is not 'random' or 'sparse'")
+        if not isinstance(self.teacher, str) or self.teacher not in ("random", "sparse"):
+            raise choice_error(self.teacher, f"teacher={self.teacher!r} is not 'random' or 'sparse'")
+        if not isinstance(self.teacher_per_set, (bool, np.bool_)):
+            raise ParameterTypeError(f"teacher_per_set must be True or False, got {shown(self.teacher_per_set)}")
+        validate_int("sparse_dim", self.sparse_dim)
         if self.teacher == "sparse":
-            validate_int("sparse_dim", self.sparse_dim)
             if self.sparse_dim > self.dim:
                 raise ValueError(f"sparse_dim={self.sparse_dim} exceeds dim={self.dim}")
-        if self.tuning not in ("per_set", "mp"):
-            raise ValueError(f"tuning={self.tuning!r} is not 'per_set' or 'mp'")
+        if not isinstance(self.tuning, str) or self.tuning not in ("per_set", "mp"):
+            raise choice_error(self.tuning, f"tuning={self.tuning!r} is not 'per_set' or 'mp'")
         if self.tuning == "per_set" and self.n_samples < 2:
             raise ValueError(f"q={self.q:g} gives n_samples={self.n_samples} at dim={self.dim}: tuning='per_set' "
                              f"needs n_samples >= 2 (two distinct non-zero eigenvalues)")
         if self.init_variance is not None:
-            POSITIVE.validate("init_variance", self.init_variance)
-        POSITIVE.validate("lasso_eta", self.lasso_eta)
-        POSITIVE.validate("lasso_lam", self.lasso_lam)
-        POSITIVE.validate("zero_tol", self.zero_tol)
-        validate_int("seed", self.seed, minimum=0)
+            POSITIVE.scalar("init_variance", self.init_variance)
+        POSITIVE.scalar("lasso_eta", self.lasso_eta)
+        POSITIVE.scalar("lasso_lam", self.lasso_lam)
+        POSITIVE.scalar("zero_tol", self.zero_tol)
+        validate_seed(self.seed)
         if self.chunk_sets is not None:
             validate_int("chunk_sets", self.chunk_sets)
-        if self.gradient not in GRADIENT_ROUTES:
-            raise ValueError(f"gradient={self.gradient!r} is not one of 'auto', 'X', 'sigma', 'rowspace'")
+        if not isinstance(self.gradient, str) or self.gradient not in GRADIENT_ROUTES:
+            raise choice_error(self.gradient,
+                               f"gradient={self.gradient!r} is not one of 'auto', 'X', 'sigma', 'rowspace'")
         if self.gradient == "rowspace" and "lasso" in self.methods:
             raise ValueError(f"gradient='rowspace' cannot train methods={self.methods!r}: the lasso's proximal step "
                              f"is coordinate-wise in D, outside the span of X that the route trains in; use 'auto', "
                              f"'X' or 'sigma'")
-        if self.extremes not in ("auto", "eigvalsh", "lanczos"):
-            raise ValueError(f"extremes={self.extremes!r} is not one of 'auto', 'eigvalsh', 'lanczos'")
+        if not isinstance(self.extremes, str) or self.extremes not in ("auto", "eigvalsh", "lanczos"):
+            raise choice_error(self.extremes,
+                               f"extremes={self.extremes!r} is not one of 'auto', 'eigvalsh', 'lanczos'")
         if not isinstance(self.device, str) or not (self.device in ("cpu", "cuda", "auto")
                                                     or self.device.startswith("cuda:")):
-            raise ValueError(f"device={self.device!r} is not one of 'cpu', 'cuda', 'auto'")
-        if not (isinstance(self.dtype, torch.dtype) and self.dtype.is_floating_point):
-            raise ValueError(f"dtype={self.dtype!r} is not a torch floating-point dtype")
+            raise choice_error(self.device, f"device={self.device!r} is not one of 'cpu', 'cuda', 'auto'")
+        validate_dtype(self.dtype)
 
     @property
     def n_samples(self) -> int:
@@ -222,7 +239,7 @@ def train(
     import time
 
     t0 = time.perf_counter()
-    teacher, init, X = problem if problem is not None else draw_problem(setting)
+    teacher, init, X = _validate_problem(problem, setting) if problem is not None else draw_problem(setting)
     G = gram(X)  # formed once: the spectrum (or its extremes) and the rowspace route both use it
     spectrum, extremes = spectrum_and_extremes(X, setting, G)
     hyper = hyper or hyperparameters(setting, extremes)
@@ -316,6 +333,19 @@ def gradient_route(setting: LinearSetting, hyper: Hyperparameters | None = None)
     return min(cost, key=cost.get)
 
 
+def _validate_problem(problem, setting: LinearSetting) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A (teacher, init, X) triple given by hand: real tensors of the setting's shapes."""
+    if not isinstance(problem, (tuple, list)) or len(problem) != 3:
+        raise ParameterTypeError(f"problem must be a (teacher, init, X) triple of tensors, got {shown(problem)}")
+    d, r, n = setting.dim, setting.n_sets, setting.n_samples
+    shapes = {"problem.teacher": ((d,), (r, d)), "problem.init": ((d,),), "problem.X": ((r, d, n),)}
+    for (name, allowed), value in zip(shapes.items(), problem):
+        validate_real_tensor(name, value)
+        if tuple(value.shape) not in allowed:
+            raise ValueError(f"{name} has shape {tuple(value.shape)}, expected one of {list(allowed)}")
+    return tuple(problem)
+
+
 def _validate_hyper(hyper: Hyperparameters, setting: LinearSetting) -> None:
     """Hyperparameters given by hand obey the same domains as the tuned ones, shape (n_sets, methods, 1)."""
     shape = (setting.n_sets, len(setting.methods), 1)
@@ -323,6 +353,7 @@ def _validate_hyper(hyper: Hyperparameters, setting: LinearSetting) -> None:
         value = getattr(hyper, name)
         if tuple(value.shape) != shape:
             raise ValueError(f"hyper.{name} has shape {tuple(value.shape)}, expected (n_sets, methods, 1) = {shape}")
+        validate_real_tensor(f"hyper.{name}", value)
         domain.validate(f"hyper.{name}", value.detach().cpu().double().numpy())
 
 
@@ -365,7 +396,7 @@ def _train_chunk(setting: LinearSetting, route: str, X: torch.Tensor, teacher: t
             velocity.addcmul_(hyper.lam, S)
         S.addcmul_(neg_eta, velocity)
         if any_l1:
-            S = prox_lasso(S, thresholds)
+            S = prox_lasso(S, thresholds, check=False)  # validated once (_validate_hyper)
     return S
 
 

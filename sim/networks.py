@@ -30,9 +30,19 @@ import torch
 
 from gentoys.sim.core.batching import element_size, sets_per_chunk
 from gentoys.sim.core.device import generator, resolve_device
+from gentoys.sim.core.device import validate_dtype
 from gentoys.sim.linear import DivergedError
 from gentoys.sim.prox import prox_lasso
-from gentoys.theory.core.domain import MOMENTUM, NON_NEGATIVE, POSITIVE, validate_int
+from gentoys.theory.core.domain import (
+    MOMENTUM,
+    NON_NEGATIVE,
+    POSITIVE,
+    ParameterTypeError,
+    choice_error,
+    shown,
+    validate_int,
+    validate_seed,
+)
 
 MODELS = ("two_layer", "relu")
 
@@ -49,10 +59,12 @@ class Method:
     shrink: float = 0.0  # then w <- w / (1 + lr * shrink)
 
     def __post_init__(self) -> None:
-        POSITIVE.validate(f"{self.name}.lr", self.lr)
-        MOMENTUM.validate(f"{self.name}.momentum", self.momentum)
+        if not isinstance(self.name, str):
+            raise ParameterTypeError(f"name must be a string, got {shown(self.name)}")
+        POSITIVE.scalar(f"{self.name}.lr", self.lr)
+        MOMENTUM.scalar(f"{self.name}.momentum", self.momentum)
         for key in ("weight_decay", "l1", "shrink"):
-            NON_NEGATIVE.validate(f"{self.name}.{key}", getattr(self, key))
+            NON_NEGATIVE.scalar(f"{self.name}.{key}", getattr(self, key))
 
 
 @dataclass(frozen=True)
@@ -74,14 +86,23 @@ class NetworkSetting:
     chunk_sets: int | None = None  # data sets trained together; None: sized for the CPU's cache, all on CUDA
 
     def __post_init__(self) -> None:
-        if self.model not in MODELS:
-            raise ValueError(f"model={self.model!r} is not one of {MODELS}")
+        if not isinstance(self.model, str) or self.model not in MODELS:
+            raise choice_error(self.model, f"model={self.model!r} is not one of {MODELS}")
         for name in ("dim", "hidden", "n_train", "n_sets", "record_every"):
             validate_int(name, getattr(self, name))
         validate_int("epochs", self.epochs, minimum=0)
         if self.model == "relu":
             for name in ("teacher_hidden", "n_val", "n_test"):
                 validate_int(name, getattr(self, name))
+        validate_seed(self.seed)
+        validate_dtype(self.dtype)
+        if not isinstance(self.device, str) or not (self.device in ("cpu", "cuda", "auto")
+                                                    or self.device.startswith("cuda:")):
+            raise choice_error(self.device, f"device={shown(self.device)} is not one of 'cpu', 'cuda', 'auto'")
+        if self.chunk_sets is not None:
+            validate_int("chunk_sets", self.chunk_sets)
+        if not isinstance(self.methods, (tuple, list)) or not all(isinstance(m, Method) for m in self.methods):
+            raise ParameterTypeError(f"methods must be a tuple of Method, got {shown(self.methods)}")
         if not self.methods or len({m.name for m in self.methods}) != len(self.methods):
             raise ValueError(f"methods={[m.name for m in self.methods]}: need at least one, with distinct names")
 
@@ -296,7 +317,7 @@ def _sgd_step(w: torch.Tensor, buf: torch.Tensor, m: Method, scratch: torch.Tens
         buf.add_(w, alpha=m.weight_decay)
     w.add_(buf, alpha=-m.lr)
     if m.l1:
-        prox_lasso(w, m.l1, m.lr, out=scratch)
+        prox_lasso(w, m.l1, m.lr, out=scratch, check=False)  # Method validated both
         torch.mul(scratch, 1.0 / (1.0 + m.lr * m.shrink), out=w)
     elif m.shrink:
         w.mul_(1.0 / (1.0 + m.lr * m.shrink))

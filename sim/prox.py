@@ -52,7 +52,7 @@ from __future__ import annotations
 import torch
 
 from gentoys.sim.core.device import DivergedError
-from gentoys.theory.core.domain import NON_NEGATIVE
+from gentoys.theory.core.domain import MOMENTUM, NON_NEGATIVE, Domain, ParameterTypeError, shown
 from gentoys.theory.prox import soft_threshold
 
 SCALINGS = ("lr", "momentum", "adam", "auto")
@@ -68,21 +68,48 @@ class UncoveredOptionError(ValueError):
 
 
 def prox_lasso(x: torch.Tensor, l1reg: float | torch.Tensor, scaling: float | torch.Tensor = 1.0, *,
-               out: torch.Tensor | None = None) -> torch.Tensor:
+               out: torch.Tensor | None = None, check: bool = True) -> torch.Tensor:
     """prox of ``l1reg * scaling * ||.||_1`` at ``x``: sign(x) max(|x| - l1reg scaling, 0), into ``out`` if
-    given (``out`` may be ``x`` itself only for a scalar threshold). The fast forms assume thresholds >= 0
-    (the prox of a non-negative multiple of the norm); a negative scalar threshold is evaluated by the derived
-    expression itself."""
+    given (``out`` may be ``x`` itself only for a scalar threshold).
+
+    ``x`` is a real floating-point tensor; the threshold ``l1reg * scaling`` (numbers or tensors) must be
+    non-negative, NaN-free and real: otherwise a ValueError / TypeError names the parameter. ``check=False``
+    skips the threshold's checks (one device sync for a tensor threshold) in loops that validated it once.
+    A threshold above the largest finite value of ``x``'s dtype acts as that value (the answer is the same:
+    every finite entry goes to 0)."""
+    if not isinstance(x, torch.Tensor) or not x.dtype.is_floating_point:
+        what = f"a tensor of {x.dtype}" if isinstance(x, torch.Tensor) else shown(x)
+        raise ParameterTypeError(f"x must be a real floating-point torch tensor, got {what}")
+    if check:
+        l1reg = _check_threshold(l1reg, "l1reg")
+        scaling = _check_threshold(scaling, "scaling")
     t = l1reg * scaling
     if isinstance(t, torch.Tensor) and t.numel() > 1:
+        if check:
+            _check_threshold(t, "l1reg * scaling")
         clamped = torch.clamp(x, min=-t, max=t)
         return torch.sub(x, clamped, out=out) if out is not None else x - clamped
     t = float(t)
-    if not t >= 0:
-        return soft_threshold_reference(x, t) if out is None else out.copy_(soft_threshold_reference(x, t))
+    if check and not t >= 0:
+        raise ValueError(f"l1reg * scaling = {t:g} is outside its domain [0, inf)")
+    t = min(t, torch.finfo(x.dtype).max)
     if out is None:
         return torch.nn.functional.softshrink(x, t) if t > 0 else x.clone()
     return torch.ops.aten.softshrink.out(x, t, out=out) if t > 0 else out.copy_(x)
+
+
+def _check_threshold(value, name: str) -> float | torch.Tensor:
+    """A threshold factor: a non-negative real number or real tensor without NaN (ValueError / TypeError naming
+    it); a number comes back as a float."""
+    if isinstance(value, torch.Tensor):
+        if value.is_complex() or value.dtype == torch.bool:
+            raise ParameterTypeError(f"{name} must be a real number or real tensor, got a tensor of {value.dtype}")
+        bad = torch.isnan(value) | (value < 0)
+        if bool(bad.any()):
+            first = float(value[bad].flatten()[0]) if value.dim() else float(value)
+            raise ValueError(f"{name}={first:g} is outside its domain [0, inf)")
+        return value
+    return NON_NEGATIVE.scalar(name, value)
 
 
 def soft_threshold_reference(x: torch.Tensor, threshold: float | torch.Tensor) -> torch.Tensor:
@@ -139,7 +166,7 @@ class L1Prox(torch.optim.Optimizer):
             raise ValueError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
         if isinstance(optimizer, L1Prox):
             raise ValueError("optimizer is already an L1Prox: wrap the inner optimizer once")
-        l1reg = float(NON_NEGATIVE.validate("l1reg", l1reg))
+        l1reg = NON_NEGATIVE.scalar("l1reg", l1reg)
         self.optimizer = optimizer
         self.scaling = _resolve(optimizer, scaling)
         self.strict = bool(strict)
@@ -159,7 +186,19 @@ class L1Prox(torch.optim.Optimizer):
         self._sharing = True
 
     def _check(self, group: dict) -> None:
-        NON_NEGATIVE.validate("l1reg", group["l1reg"])
+        """The group's options that enter the threshold, in their domains (checked at construction, when a group
+        is added or loaded, and before every step: a param_groups entry may be changed at any time)."""
+        NON_NEGATIVE.scalar("l1reg", group["l1reg"])
+        for p in group["params"]:
+            if not p.dtype.is_floating_point:
+                raise ParameterTypeError(f"params must be real floating-point tensors (the soft threshold has no "
+                                         f"complex form here), got a parameter of {p.dtype}")
+        if not isinstance(group["lr"], torch.Tensor):
+            NON_NEGATIVE.scalar("lr", group["lr"])
+        if self.scaling == "momentum":
+            # the stationary step lr (1 - dampening) / (1 - momentum) needs momentum < 1 and dampening <= 1
+            MOMENTUM.scalar("momentum", group.get("momentum", 0.0))
+            Domain(0.0, 1.0, low_open=False, high_open=False).scalar("dampening", group.get("dampening", 0.0))
         error = _uncovered(self.optimizer, self.scaling, group) if self.strict else None
         if error is not None:
             raise error
@@ -201,15 +240,21 @@ class L1Prox(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
+        for group in self.param_groups:
+            group.setdefault("l1reg", self.defaults["l1reg"])  # a group the inner optimizer got directly
+            self._check(group)
         loss = self.optimizer.step(closure)
         self.steps_taken += 1
         finite = []
         for group in self.param_groups:
-            l1reg = group.setdefault("l1reg", self.defaults["l1reg"])  # a group the inner optimizer got directly
+            l1reg = group["l1reg"]
             for p in group["params"]:
-                if p.grad is None and p not in self.state:
-                    continue  # never stepped: leave it as it is
-                p.copy_(prox_lasso(p, l1reg, self._scale(group, p)))
+                if p.grad is None:
+                    continue  # the inner optimizer did not step it: neither does the prox
+                if l1reg == 0:  # the prox of the zero function is the identity (whatever the step's scale)
+                    finite.append(torch.isfinite(p).all())
+                    continue
+                p.copy_(prox_lasso(p, l1reg, self._scale(group, p), check=False))
                 finite.append(torch.isfinite(p).all())
         if finite and not bool(torch.stack(finite).all()):  # one sync per step, not one per parameter
             lrs = sorted({float(g["lr"]) for g in self.param_groups})

@@ -12,9 +12,9 @@ from functools import cached_property
 
 import torch
 
-from gentoys.sim.core.device import generator, resolve_device
+from gentoys.sim.core.device import generator, resolve_device, validate_dtype, validate_real_tensor
 from gentoys.sim.core.linalg import spd_solve
-from gentoys.theory.core.domain import NON_NEGATIVE, REAL, validate_int
+from gentoys.theory.core.domain import NON_NEGATIVE, REAL, validate_int, validate_seed
 
 
 @dataclass
@@ -49,7 +49,8 @@ class GramSample:
 
     def _per_set(self, v: torch.Tensor, name: str = "v") -> torch.Tensor:
         """A vector of shape (D,) shared by all sets, or (R, D) one per set, as (R, D, 1)."""
-        v = torch.as_tensor(v)
+        v = torch.as_tensor(v) if not isinstance(v, (str, bytes)) else v
+        validate_real_tensor(name, v)
         if tuple(v.shape) not in ((self.dim,), (self.n_sets, self.dim)):
             raise ValueError(f"{name} has shape {tuple(v.shape)}, expected (D,) = ({self.dim},) "
                              f"or (R, D) = ({self.n_sets}, {self.dim})")
@@ -84,7 +85,8 @@ def sample_gram(
     if n_samples > dim:
         raise ValueError(f"N_tr={n_samples} is outside its domain: integers 1..D (D={dim}); "
                          f"the non-zero spectrum has only D eigenvalues")
-    seed = validate_int("seed", seed, minimum=0)
+    seed = validate_seed(seed)
+    dtype = validate_dtype(dtype)
     dev = resolve_device(device)
     X = torch.randn(n_sets, dim, n_samples, generator=generator(seed, dev), device=dev, dtype=dtype)
     return GramSample(X)

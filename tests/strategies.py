@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -122,3 +123,26 @@ def sparse_regression(seed: int, n: int, d: int, k: int):
     w[:k] = rng.normal(size=k)
     y = X @ w + 0.1 * rng.normal(size=n)
     return X, y, np.linalg.eigvalsh(X.T @ X / n).max()
+
+
+# -- the whole domain, ends included (tests/test_stable.py, tests/test_robustness.py) ---------------------------
+#: q anywhere in (0, 1): subnormal, tiny, 1 - 1e-16 and everything between (``ratios`` stays in [0.05, 0.95])
+edge_ratios = (st.floats(0.0, 1.0, exclude_min=True, exclude_max=True)
+               | st.sampled_from([5e-324, 1e-300, 1e-12, 1e-8, 0.5, 1 - 1e-8, 1 - 1e-10, 1 - 1e-14, 1 - 2**-53]))
+#: a positive strength anywhere in (0, inf): subnormal to the largest float
+edge_lams = (st.floats(0.0, math.inf, exclude_min=True, allow_infinity=False)
+             | st.sampled_from([5e-324, 1e-300, 1e-12, 1.0, 1e17, 1e154, 1e160, 1e300, 1.7976931348623157e308]))
+#: any input a caller might pass where a real number belongs: every float (NaN, +-inf, negative, subnormal,
+#: huge), big integers, bools, complex numbers, numeric and other strings, None, short lists, numpy complex
+wild_values = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    edge_ratios,
+    edge_lams,
+    st.integers(-(2**70), 2**70),
+    st.booleans(),
+    st.complex_numbers(max_magnitude=10.0),
+    st.sampled_from(["0.5", "1e-3", "abc", "", "nan"]),
+    st.none(),
+    st.lists(st.floats(-2.0, 2.0), min_size=0, max_size=3),
+    st.builds(lambda re, im: np.complex128(complex(re, im)), st.floats(0.1, 0.9), st.floats(-1.0, 1.0)),
+)

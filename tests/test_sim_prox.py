@@ -91,15 +91,16 @@ def test_prox_lasso_gives_the_derived_expression_exactly(threshold, dtype):
                                                              torch.tensor(1.0, dtype=torch.float64)).item()), expected)
 
 
-def test_prox_lasso_takes_a_negative_scalar_threshold_as_the_derived_expression_does():
-    """Outside the prox's domain (a negative multiple of the norm) the fast form is not used: the numbers are
-    those of the derived expression, sign(x) (|x| + |t|)."""
-    from gentoys.sim.prox import soft_threshold_reference
-
+@pytest.mark.parametrize("l1reg, scaling", [(-0.5, 1.0), (torch.tensor(-0.5), 1.0), (0.5, -1.0),
+                                            (float("nan"), 1.0), (torch.tensor([0.5, -0.1, 0.2, 0.1, 0.3]), 1.0)])
+def test_prox_lasso_refuses_a_negative_or_nan_threshold_by_name(l1reg, scaling):
+    """A negative multiple of the norm has no prox (the objective is unbounded below), and a NaN threshold would
+    give all-NaN weights: both are refused, for scalar and tensor thresholds alike, naming the parameter."""
     x = torch.tensor([-2.0, -0.1, 0.0, 0.3, 1.5], dtype=torch.float64)
-    assert torch.equal(prox_lasso(x, -0.5), soft_threshold_reference(x, -0.5))
-    out = torch.empty_like(x)
-    assert torch.equal(prox_lasso(x, 0.5, -1.0, out=out), soft_threshold_reference(x, -0.5))
+    with pytest.raises(ValueError, match=r"l1reg|scaling"):
+        prox_lasso(x, l1reg, scaling)
+    with pytest.raises(ValueError, match=r"l1reg|scaling"):
+        prox_lasso(x, l1reg, scaling, out=torch.empty_like(x))
 
 
 @pytest.mark.parametrize("make, scaling", [
@@ -119,7 +120,7 @@ def test_l1prox_step_thresholds_as_the_derived_expression(make, scaling, dtype, 
     w = torch.randn(12, generator=g, dtype=dtype).requires_grad_()
     twin_w = w.detach().clone().requires_grad_()
     opt, twin = L1Prox(make([w]), 0.3, scaling), L1Prox(make([twin_w]), 0.3, scaling)
-    derived = lambda x, l1reg, scaling=1.0: prox_module.soft_threshold_reference(x, l1reg * scaling)  # noqa: E731
+    derived = lambda x, l1reg, scaling=1.0, **_: prox_module.soft_threshold_reference(x, l1reg * scaling)  # noqa: E731
     for _ in range(60):
         for p, o in ((w, opt), (twin_w, twin)):
             o.zero_grad()

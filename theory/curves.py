@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gentoys.theory import mp_limits
-from gentoys.theory.core.domain import NON_NEGATIVE, RATIO, REAL, validate_int
+from gentoys.theory.core.domain import NON_NEGATIVE, RATIO, REAL, choice_error, validate_int
 from gentoys.theory.iterates import mode_errors
 from gentoys.theory.marchenko_pastur import MarchenkoPastur
 
@@ -46,8 +46,8 @@ def mp_hyperparameters(q: float, method: str) -> Hyper:
         "momentum": lambda: Hyper(mp_limits.eta_momentum(q), mp_limits.beta_momentum(q)),
         "momentum_ridge": lambda: Hyper(mp_limits.eta_momentum_ridge(q), mp_limits.beta_momentum_ridge(q), lam_r),
     }
-    if method not in table:
-        raise ValueError(f"method={method!r} is not one of {METHODS}")
+    if not isinstance(method, str) or method not in table:
+        raise choice_error(method, f"method={method!r} is not one of {METHODS}")
     return table[method]()
 
 

@@ -111,6 +111,27 @@ def derive():
 __getattr__ = derivation.module_getattr(derive, __name__)
 
 
+def resolvent_terms(ridge: sp.Symbol = lam):
+    """The pieces of the Marchenko-Pastur resolvent at -``ridge`` written for floating point.
+
+    With b = ridge q - (1 - q) and R = sqrt(b^2 + 4 ridge q) (the square root in g), u = ridge g(ridge)
+    = (R - b)/2 is evaluated as 2 q ridge / (R + b) where b > 0 (there R - b cancels), and as (R - b)/2
+    elsewhere; 1 - q is kept as one term (exact for q >= 1/2). Returns (1 - q, R, u for proofs, u to evaluate).
+    """
+    one_minus_q = sp.UnevaluatedExpr(1 - q)
+    b = ridge * q - one_minus_q
+    root = sp.sqrt(b**2 + 4 * ridge * q)
+    u = (root - b) / 2
+    return one_minus_q, root, u, sp.Piecewise((2 * q * ridge / (root + b), ridge * q > 1 - q), (u, True))
+
+
+def plateau_in_u(ridge: sp.Symbol = lam, stable: bool = True) -> sp.Expr:
+    """The ridge plateau per unit ||T||^2 through u: (q ridge + (1 - q) u) / (2 R) (the identity
+    u^2 + b u = q ridge turns lam^2 g (g + q) into q lam + (1 - q) u; tests/test_stable.py proves the two equal)."""
+    one_minus_q, root, u, u_stable = resolvent_terms(ridge)
+    return (q * ridge + one_minus_q * (u_stable if stable else u)) / (2 * root)
+
+
 _Q = Param(q, RATIO)
 _LAM = Param(lam, POSITIVE, "lam")
 unregularized_plateau = Formula(
@@ -118,4 +139,4 @@ unregularized_plateau = Formula(
     "t -> infinity mean l_gen without ridge, per unit ||S0 - T||^2")
 ridge_plateau = Formula(
     "ridge_plateau", lambda: derive().ridge_plateau_mp, (_Q, _LAM),
-    "t -> infinity mean l_gen with ridge lam, per unit ||T||^2 (MP)")
+    "t -> infinity mean l_gen with ridge lam, per unit ||T||^2 (MP)", evaluation=lambda expr: plateau_in_u(lam))

@@ -96,13 +96,22 @@ def mode_errors(curvature, eta_value, beta_value, steps: int, lam_value=0.0) -> 
     lams = NON_NEGATIVE.validate("lam", lam_value)
     steps = validate_int("steps", steps, minimum=0)
     hh, etas, betas = np.broadcast_arrays(hs + lams, etas, betas)
-    out = np.empty((steps + 1,) + hh.shape)
+    try:
+        out = np.empty((steps + 1,) + hh.shape)
+    except MemoryError:
+        raise ValueError(f"steps={steps} needs a ({steps + 1}, *{hh.shape}) array of errors, beyond this "
+                         f"machine's memory") from None
     out[0] = 1.0
     if steps:
         out[1] = 1.0 - etas * hh
     trace = 1.0 + betas - etas * hh
-    for n in range(2, steps + 1):
-        out[n] = trace * out[n - 1] - betas * out[n - 2]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for n in range(2, steps + 1):
+            out[n] = trace * out[n - 1] - betas * out[n - 2]
+    if not np.isfinite(out).all():
+        n = int(np.argwhere(~np.isfinite(out).reshape(steps + 1, -1).all(axis=1))[0, 0])
+        raise ValueError(f"mode_errors overflows the float range at step {n}: with eta up to {np.max(etas):g} the "
+                         f"iteration diverges (eta (curvature + lam) must stay below 2 (1 + beta) to contract)")
     return out
 
 

@@ -172,8 +172,8 @@ class LassoRisk:
 
 
 def _check(q_value, sparsity, noise) -> tuple[float, float, float]:
-    return (float(POSITIVE.validate("q", q_value)), float(SPARSITY.validate("sparsity", sparsity)),
-            float(NON_NEGATIVE.validate("noise", noise)))
+    return (POSITIVE.scalar("q", q_value), SPARSITY.scalar("sparsity", sparsity),
+            NON_NEGATIVE.scalar("noise", noise))
 
 
 @lru_cache(maxsize=4096)
@@ -220,6 +220,10 @@ def _solve_alpha(target: float, q_value: float, sparsity: float, sig2: float) ->
     while values[-1] < 0:
         grid = np.append(grid, 2 * grid[-1])
         values.append(calibration(grid[-1], q_value, sparsity, sig2) - target)
+        if not math.isfinite(values[-1]):
+            raise ValueError(f"lam sqrt(dim)={target:g} is beyond the range the state evolution is resolved on at "
+                             f"q={q_value:g}, sparsity={sparsity:g}: its threshold alpha={grid[-1]:g} overflows; "
+                             f"lam sqrt(dim) must be below about {calibration(grid[-2], q_value, sparsity, sig2):g} here")
     up = [i for i in range(len(values) - 1) if values[i] < 0 <= values[i + 1]]
     if not up:
         raise ArithmeticError(f"the calibration does not cross lam_BM={target:g} above alpha_min={a_lo:g}")
@@ -235,13 +239,48 @@ def lasso_risk(q: float, sparsity: float, lam: float, dim: int, noise: float = 0
     ``dim`` fixes lam_BM = lam sqrt(dim); ``noise`` the label-noise variance (signal variance 1).
     """
     q_value, sparsity, noise = _check(q, sparsity, noise)
-    lam_value = float(POSITIVE.validate("lam", lam))
+    lam_value = POSITIVE.scalar("lam", lam)
     dim = validate_int("dim", dim)
-    return _risk(q_value, sparsity, lam_value * math.sqrt(dim), noise / q_value)
+    target = lam_value * math.sqrt(dim)
+    if not math.isfinite(target):
+        raise ValueError(f"lam={lam_value:g} with dim={dim}: lam sqrt(dim) = lam_BM overflows the float range")
+    _check_scale(q_value, noise)
+    return _risk(q_value, sparsity, target, noise / q_value)
+
+
+def _check_scale(q_value: float, noise: float) -> None:
+    """The state evolution starts at tau^2 = (noise + 1) / q: it must be a float."""
+    with np.errstate(over="ignore", divide="ignore"):
+        start = (np.float64(noise) + 1) / np.float64(q_value)
+    if not np.isfinite(start):
+        raise ValueError(f"q={q_value:g} with noise={noise:g}: the state evolution's tau^2 = (noise + 1)/q "
+                         f"overflows the float range")
+
+
+#: the largest threshold at which the saturation test below evaluates the Gaussian integrals (alpha^2 stays finite)
+_ALPHA_PROBE = 1e6
+
+
+def _saturated(target: float, q_value: float, sparsity: float, sig2: float) -> LassoRisk | None:
+    """The answer for a penalty so large that the solution is zero to float precision, or None.
+
+    As alpha -> infinity, MSE -> E[x0^2] = 1 and <eta'> -> 0, so tau -> tau_inf = sqrt(sig2 + 1/q) and the
+    calibration lam_BM = alpha tau (1 - <eta'>/q) -> alpha tau_inf. Where, at alpha = lam_BM / tau_inf (or at
+    _ALPHA_PROBE if that is smaller: both quantities are monotone beyond the minimax threshold), MSE is 1 and
+    <eta'> is 0 in floating point, the fixed point and its calibration are these limits in floating point too."""
+    tau_inf = math.sqrt(sig2 + 1 / q_value)
+    a = target / tau_inf
+    probe = min(a, _ALPHA_PROBE)
+    if _slope(probe, tau_inf, sparsity) != 0.0 or _mse(probe, tau_inf, sparsity) != 1.0:
+        return None
+    return LassoRisk(0.5, 0.0, tau_inf, a, target, 1.0)
 
 
 @lru_cache(maxsize=4096)
 def _risk(q_value: float, sparsity: float, target: float, sig2: float) -> LassoRisk:
+    saturated = _saturated(target, q_value, sparsity, sig2)
+    if saturated is not None:
+        return saturated
     a = _solve_alpha(target, q_value, sparsity, sig2)
     t = state_tau(a, q_value, sparsity, sig2)
     mse = _mse(a, t, sparsity)
@@ -253,6 +292,7 @@ def lasso_optimal_lam(q: float, sparsity: float, dim: int, noise: float = 0.0) -
     Donoho-Tanner line, where the lam -> 0 lasso recovers the teacher exactly)."""
     q_value, sparsity, noise = _check(q, sparsity, noise)
     dim = validate_int("dim", dim)
+    _check_scale(q_value, noise)
     sig2 = noise / q_value
     if sig2 == 0 and q_value > donoho_tanner(sparsity):
         return 0.0
@@ -281,13 +321,19 @@ def _alpha_of_sparsity(sparsity: float) -> float:
     if sparsity < _dt_sparsity_floor():
         raise ValueError(f"sparsity={sparsity:g} is outside the range the line is resolved on "
                          f"[{_dt_sparsity_floor():.3g}, 1]")
-    return optimize.brentq(lambda a: float(dt_sparsity_of_alpha._numpy(a)) - sparsity, 1e-12, _DT_ALPHA_MAX,
-                           xtol=1e-15)
+    gap = lambda a: float(dt_sparsity_of_alpha._numpy(a)) - sparsity  # noqa: E731  decreasing in alpha
+    lo = 1e-12
+    while gap(lo) < 0 and lo > 1e-290:  # a sparsity within ~1e-12 of 1: its alpha ~ (1 - sparsity) / 1.25 is smaller
+        lo *= 1e-3
+    if gap(lo) <= 0:
+        return lo
+    # in log alpha: the bracket spans many decades
+    return math.exp(optimize.brentq(lambda t: gap(math.exp(t)), math.log(lo), math.log(_DT_ALPHA_MAX), xtol=1e-15))
 
 
 def donoho_tanner(sparsity: float) -> float:
     """Critical q: the noiseless lam -> 0 lasso recovers an eps-sparse teacher exactly iff q > this."""
-    sparsity = float(SPARSITY.validate("sparsity", sparsity))
+    sparsity = SPARSITY.scalar("sparsity", sparsity)
     if sparsity == 1.0:
         return 1.0
     return float(dt_ratio_of_alpha._numpy(_alpha_of_sparsity(sparsity)))
@@ -295,7 +341,7 @@ def donoho_tanner(sparsity: float) -> float:
 
 def donoho_tanner_sparsity(q: float) -> float:
     """Inverse of :func:`donoho_tanner`: the largest sparsity recovered exactly at sample ratio ``q`` in (0, 1]."""
-    q_value = float(Domain(0.0, 1.0, high_open=False).validate("q", q))
+    q_value = Domain(0.0, 1.0, high_open=False).scalar("q", q)
     if q_value == 1.0:
         return 1.0
     # q_DT(alpha) decreases in alpha: solve on the parametric form

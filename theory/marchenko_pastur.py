@@ -18,7 +18,7 @@ import sympy as sp
 from scipy import integrate
 
 from gentoys.theory.core import derivation
-from gentoys.theory.core.domain import POSITIVE, RATIO_CLOSED, Domain, validate_int
+from gentoys.theory.core.domain import POSITIVE, RATIO_CLOSED, Domain, ParameterTypeError, shown, validate_int
 from gentoys.theory.core.formula import Formula, Param
 from gentoys.theory.core.symbols import below_one, lam, q, x, z
 
@@ -109,10 +109,17 @@ def derive():
            sp.Matrix(moment_exprs[:5]).T)
     variance_expr = D.step("Variance $m_2-m_1^2$:", sp.simplify(moment_exprs[2] - moment_exprs[1] ** 2))
 
-    _density = sp.lambdify((q, x), density_expr, "numpy")
+    # Numbers go through the edges, evaluated once without cancellation (``mp_edges``), not through the edges'
+    # expressions in q: 1 + 1/q - 2/sqrt(q) rounds to a negative number near q = 1, and the square roots of the
+    # density and of the cdf's sqrt(a b) then turn NaN. The density in the edges is the derived one:
+    _density_ab = q * sp.sqrt((_b - x) * (x - _a)) / (2 * sp.pi * x)
+    derivation.check(sp.simplify(_density_ab.subs({_a: lower_edge_expr, _b: upper_edge_expr}) ** 2
+                                 - density_expr**2) == 0, "the density in terms of the edges is the derived density")
+    _density = sp.lambdify((q, _a, _b, x), _density_ab, "numpy")
     # Rounding can push an arcsine's argument a hair past +-1 at the edges.
-    _cdf_cont = sp.lambdify((q, x), cdf_continuous_expr, [{"asin": lambda u: np.arcsin(np.clip(u, -1.0, 1.0))}, "numpy"])
-    _stieltjes = sp.lambdify((q, z), stieltjes_expr, "numpy")
+    _cdf_cont = sp.lambdify((q, _a, _b, x), q / (2 * sp.pi) * (_antiderivative - _antiderivative.subs(x, _a).replace(
+        sp.asin, lambda u: sp.asin(sp.cancel(u)))), [{"asin": lambda u: np.arcsin(np.clip(u, -1.0, 1.0))}, "numpy"])
+    _stieltjes = sp.lambdify((q, _edge_m, _edge_p, z), _stieltjes_generic, "numpy")
     _moment_fns = [sp.lambdify(q, e, "numpy") for e in moment_exprs]
     return locals()
 
@@ -136,9 +143,40 @@ _PROB = Domain(0.0, 1.0, low_open=False, high_open=False)
 _BISECTIONS = 64
 
 
+def _complex_array(name: str, value) -> np.ndarray:
+    """A complex (or real) number or array; strings, bools and None are refused naming ``name``."""
+    if isinstance(value, (str, bytes, bool, np.bool_)) or value is None:
+        raise ParameterTypeError(f"{name} must be a complex number (or an array of them), got {shown(value)}")
+    try:
+        arr = np.asarray(value)
+    except Exception:  # noqa: BLE001
+        raise ParameterTypeError(f"{name} must be a complex number (or an array of them), got {shown(value)}") from None
+    if arr.dtype.kind not in "iufc":
+        raise ParameterTypeError(f"{name} must be a complex number (or an array of them), got {shown(value)}")
+    return arr.astype(complex)
+
+
 def _out(arr: np.ndarray):
     """A numpy array for array input, a float for scalar input (scipy.stats' convention)."""
     return arr if arr.ndim else float(arr)
+
+
+def _checked(func):
+    """``func`` (the identity when None) as a float function whose failures name it: a raise, or a value that is
+    not a finite real number, at some x of the law (the atom at 0 included, where 1/x has no value)."""
+    def f(v: float) -> float:
+        try:
+            out = (v if func is None else func(v))
+            value = float(out)
+        except (ArithmeticError, TypeError, ValueError) as exc:
+            raise ValueError(f"func could not be evaluated at x={v:g} ({type(exc).__name__}: {exc}); at x = 0 the "
+                             f"law has an atom of mass 1 - q: pass lb > 0 to leave it out") from None
+        if isinstance(out, complex) or not math.isfinite(value):
+            raise ValueError(f"func(x={v:g}) = {out!r} is not a finite real number"
+                             + ("; the law has an atom at 0: pass lb > 0 to leave it out" if v == 0 else ""))
+        return value
+
+    return f
 
 
 class MarchenkoPastur:
@@ -171,9 +209,11 @@ class MarchenkoPastur:
     """
 
     def __init__(self, q: float, sigma2: float = 1.0):
-        self.q = float(RATIO_CLOSED.validate("q", q))
-        self.sigma2 = float(POSITIVE.validate("sigma2", sigma2))
-        self.lower, self.upper = (self.sigma2 * float(e) for e in mp_edges(self.q))
+        self.q = RATIO_CLOSED.scalar("q", q)
+        self.sigma2 = POSITIVE.scalar("sigma2", sigma2)
+        # the unit-scale edges: non-negative (a rounding below zero would put the continuous part at x < 0)
+        self._edges = tuple(max(float(e), 0.0) for e in mp_edges(self.q))
+        self.lower, self.upper = (self.sigma2 * e for e in self._edges)
 
     def __repr__(self) -> str:
         scale = "" if self.sigma2 == 1.0 else f", sigma2={self.sigma2:g}"
@@ -195,7 +235,8 @@ class MarchenkoPastur:
         xs = _X.validate("x", x)
         inside = (xs > self.lower) & (xs < self.upper)
         with np.errstate(invalid="ignore", divide="ignore"):
-            unit = derive()._density(self.q, np.where(inside, xs, self.sigma2) / self.sigma2) / self.sigma2
+            unit = derive()._density(self.q, *self._edges, np.where(inside, xs, self.sigma2) / self.sigma2)
+            unit = unit / self.sigma2
         # x / sigma2 may round a hair outside the unit-scale support, where the radicand is negative
         return _out(np.where(inside & np.isfinite(unit), np.real(unit), 0.0))
 
@@ -208,7 +249,7 @@ class MarchenkoPastur:
         """Mass of the continuous part below xs (0 .. q)."""
         clipped = np.clip(xs, self.lower, self.upper) / self.sigma2
         with np.errstate(invalid="ignore"):
-            mass = np.real(derive()._cdf_cont(self.q, clipped))
+            mass = np.real(derive()._cdf_cont(self.q, *self._edges, clipped))
         return np.where(xs <= self.lower, 0.0, np.where(xs >= self.upper, self.q, np.clip(mass, 0.0, self.q)))
 
     def cdf(self, x):
@@ -325,13 +366,18 @@ class MarchenkoPastur:
 
         ``conditional=True`` divides by the probability of [lb, ub], as scipy.stats does.
         """
-        f = (lambda v: v) if func is None else func
-        lo = -math.inf if lb is None else float(_X.validate("lb", lb))
-        hi = math.inf if ub is None else float(_X.validate("ub", ub))
+        if func is not None and not callable(func):
+            raise ParameterTypeError(f"func must be a callable of one real number, got {shown(func)}")
+        f = _checked(func)
+        lo = -math.inf if lb is None else _X.scalar("lb", lb)
+        hi = math.inf if ub is None else _X.scalar("ub", ub)
         if lo > hi:
             raise ValueError(f"lb={lo:g} must not exceed ub={hi:g}")
         atom_in = self.atom > 0 and lo <= 0.0 <= hi
-        total = (self.atom * float(f(0.0)) if atom_in else 0.0) + self._integrate(lambda v: float(f(v)), lo, hi)
+        total = (self.atom * f(0.0) if atom_in else 0.0) + self._integrate(f, lo, hi)
+        if not math.isfinite(total):
+            raise ValueError(f"func has no finite expectation under {self!r} on [lb, ub] = [{lo:g}, {hi:g}] "
+                             f"(the integral gives {total})")
         if not conditional:
             return total
         mass = (self.atom if atom_in else 0.0) + self._integrate(lambda v: 1.0, lo, hi)
@@ -350,7 +396,7 @@ class MarchenkoPastur:
 
     def stieltjes(self, z):
         """m(z) = <1 / (x - z)> for complex z off the spectrum (and off 0)."""
-        zs = np.asarray(z, dtype=complex)
+        zs = _complex_array("z", z)
         if np.isnan(zs).any():
             raise ValueError("z must be a number, got NaN")
         if np.isinf(zs).any():
@@ -359,7 +405,7 @@ class MarchenkoPastur:
         if on_support.any():
             bad = zs[on_support].flat[0]
             raise ValueError(f"z={bad.real:g} must lie off the spectrum {{0}} U [{self.lower:g}, {self.upper:g}]")
-        out = derive()._stieltjes(self.q, zs / self.sigma2) / self.sigma2
+        out = derive()._stieltjes(self.q, *self._edges, zs / self.sigma2) / self.sigma2
         return out if out.ndim else complex(out)
 
     def rvs(self, size=1, random_state=None):

@@ -68,6 +68,10 @@ soft_threshold = Formula(
 
 def prox_lasso(x_value, l1reg: float, scaling: float = 1.0) -> np.ndarray:
     """prox of ``l1reg * scaling * ||.||_1`` at ``x_value`` (jaxopt.prox signature)."""
-    NON_NEGATIVE.validate("l1reg", l1reg)
-    POSITIVE.validate("scaling", scaling)
-    return soft_threshold(x_value, l1reg * scaling)
+    l1 = NON_NEGATIVE.validate("l1reg", l1reg)
+    scale = POSITIVE.validate("scaling", scaling)
+    with np.errstate(over="ignore"):
+        threshold = l1 * scale
+    if not np.isfinite(threshold).all():
+        raise ValueError(f"l1reg * scaling overflows the float range (l1reg={np.max(l1):g}, scaling={np.max(scale):g})")
+    return soft_threshold(x_value, threshold)

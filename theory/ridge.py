@@ -7,6 +7,7 @@ a function of q alone; we find its supremum over q in (0, 1).
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -51,9 +52,22 @@ def derive():
 __getattr__ = derivation.module_getattr(derive, __name__)
 
 
+def correction_in_u(stable: bool = True) -> sp.Expr:
+    """c(q, lam) without cancellation: 2 q (q lam / R) (q lam / (R + d)) / ((1 - q) u), d = q lam + 1 - q.
+
+    From the plateau's (q lam + (1 - q) u) / R, u (R - u) = q lam and R - d = 4 q^2 lam / (R + d); every
+    factor is positive and bounded, so neither lam -> 0 (c ~ lam^2) nor lam -> infinity (c -> q / (1 - q))
+    loses digits (tests/test_stable.py proves the form equal to the derived c)."""
+    from gentoys.theory.gradient_flow import resolvent_terms
+
+    one_minus_q, root, u, u_stable = resolvent_terms(lam)
+    d = q * lam + one_minus_q
+    return 2 * q * (q * lam / root) * (q * lam / (root + d)) / (one_minus_q * (u_stable if stable else u))
+
+
 _Q = Param(q, RATIO)
 _correction = Formula("ridge_correction", lambda: derive().correction_expr, (_Q, Param(lam, POSITIVE, "lam")),
-                      "relative finite-lambda correction to Eq. 3 (MP)")
+                      "relative finite-lambda correction to Eq. 3 (MP)", evaluation=lambda expr: correction_in_u())
 correction_at_lambda_R = Formula("ridge_correction_at_lambda_R", lambda: sp.simplify(derive()._at_R_s.subs(s, sp.sqrt(q))),
                                  (_Q,), "relative correction to Eq. 3 at lam = lambda_R(q)")
 
@@ -94,10 +108,27 @@ def ridge_correction_sup() -> sp.Expr:
     return sp.Max(d.limit_q0, d.limit_q1)
 
 
-@lru_cache(maxsize=None)
 def ridge_correction_crossing(level: float = 0.03) -> float | None:
-    """The q at which the correction at lambda_R reaches ``level`` (None if never)."""
-    Domain(0.0, 1.0).validate("level", level)
+    """The q at which the correction at lambda_R reaches ``level`` in (0, 1) (None if never: ``level`` at or
+    above the supremum). The correction rises monotonically from 0 (derivation), like q for small q."""
+    return _crossing(Domain(0.0, 1.0).scalar("level", level))
+
+
+@lru_cache(maxsize=None)
+def _crossing(level: float) -> float | None:
     if level >= float(ridge_correction_sup()):
         return None
-    return optimize.brentq(lambda v: correction_at_lambda_R(v) - level, 1e-9, 1 - 1e-12, xtol=1e-15)
+    gap = lambda v: correction_at_lambda_R(v) - level  # noqa: E731  increasing in q
+    lo = level  # the correction is below q (it is q - 8 q^(3/2) + ... near 0), so gap(level) <= 0
+    while gap(lo) > 0 and lo > 5e-324:
+        lo /= 2
+    hi = 1 - 1e-12
+    if gap(hi) < 0:
+        hi = 1 - 2**-53
+        if gap(hi) < 0:
+            raise ValueError(f"level={level!r} is within float resolution of the supremum "
+                             f"{float(ridge_correction_sup()):.17g}: its crossing lies above q = 1 - 2**-53")
+    if gap(lo) >= 0:
+        return lo
+    # in log q: the bracket spans many decades, and a relative tolerance in q is an absolute one in log q
+    return math.exp(optimize.brentq(lambda t: gap(math.exp(t)), math.log(lo), math.log(hi), xtol=1e-15))

@@ -15,6 +15,8 @@ the factors picks. Three results tie it to the linear model:
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import sympy as sp
 from scipy.optimize import brentq
@@ -25,6 +27,7 @@ from gentoys.theory.core.formula import Formula, Param
 from gentoys.theory.core.symbols import T, beta, h, lam, q
 from gentoys.theory.factorization import lam as _lam_f
 from gentoys.theory.factorization import r as _r_f
+from gentoys.theory.gradient_flow import plateau_in_u
 
 mu = sp.Symbol("mu", positive=True)  # the effective ridge strength lam / ||S||
 _s = sp.Symbol("s", real=True)  # a mode of S
@@ -111,29 +114,56 @@ __getattr__ = derivation.module_getattr(derive, __name__)
 
 
 _Q = Param(q, RATIO)
+def norm2_without_cancellation() -> sp.Expr:
+    """<x^2/(x + mu)^2>_MP = 1 - 2u + (q mu + (1 - q) u)/R written with positive terms only:
+    2 q ((1 - q)(R + 1 - q) + q mu (1 + 3q)) / (R (e + R)(R + d)), e = q mu + q + 1, d = q mu + 1 - q
+    (1 - u = 2q/(e + R) and R - d = 4 q^2 mu/(R + d) remove the two differences; tests/test_stable.py proves
+    the form equal to the derived one). It tends to q as mu -> 0 and to (1 + q)/(q mu^2) as mu -> infinity."""
+    from gentoys.theory.gradient_flow import resolvent_terms
+
+    one_minus_q, root, _, _ = resolvent_terms(mu)
+    e, d = q * mu + q + 1, q * mu + one_minus_q
+    return 2 * q * (one_minus_q * (root + one_minus_q) + q * mu * (1 + 3 * q)) / (root * (e + root) * (root + d))
+
+
 two_layer_ridge_norm2 = Formula("two_layer_ridge_norm2", lambda: derive().norm2_mp, (_Q, Param(mu, POSITIVE, "mu")),
-                                "||S||^2 / ||T||^2 of ridge at strength mu, Marchenko-Pastur limit")
+                                "||S||^2 / ||T||^2 of ridge at strength mu, Marchenko-Pastur limit",
+                                evaluation=lambda expr: norm2_without_cancellation())
 two_layer_ridge_plateau_at = Formula("two_layer_ridge_plateau_at", lambda: derive().plateau_mp, (_Q, Param(mu, POSITIVE, "mu")),
-                                     "l_gen per unit ||T||^2 of ridge at strength mu, Marchenko-Pastur limit")
+                                     "l_gen per unit ||T||^2 of ridge at strength mu, Marchenko-Pastur limit",
+                                     evaluation=lambda expr: plateau_in_u(mu))
 
 
 def two_layer_mu(q: float, lam: float, norm_T: float = 1.0) -> float:
     """The self-consistent mu = lam / ||S(mu)|| of weight decay lam on S = M V (Marchenko-Pastur limit)."""
-    RATIO.validate("q", q)
-    POSITIVE.validate("lam", lam)
-    POSITIVE.validate("norm_T", norm_T)
-    gap = lambda m: m * norm_T * np.sqrt(two_layer_ridge_norm2(q, m)) - lam  # noqa: E731
-    hi = 1.0
+    q, lam, norm_T = RATIO.scalar("q", q), POSITIVE.scalar("lam", lam), POSITIVE.scalar("norm_T", norm_T)
+    # m ||S(m)|| rises from 0 to ||Sigma T|| = norm_T sqrt((1 + q) / q) (MP) as m -> infinity
+    with np.errstate(over="ignore"):
+        top = norm_T * math.sqrt((1 + q) / q) if (1 + q) / q < math.inf else math.inf
+    if lam >= top:
+        raise ValueError(f"lam={lam:g} is at least ||Sigma T|| = norm_T sqrt((1 + q)/q) = {top:g} at q={q:g}, "
+                         f"norm_T={norm_T:g}: the minimum is S = 0")
+    gap = lambda t: math.exp(t) * norm_T * math.sqrt(two_layer_ridge_norm2(q, math.exp(t))) - lam  # noqa: E731
+    lo, hi = math.log(min(1e-15, lam / norm_T)), 0.0
+    while gap(lo) > 0 and lo > -700:
+        lo -= 10
     while gap(hi) < 0:
-        hi *= 10
-        if hi > 1e12:
-            raise ValueError(f"lam={lam:g} is at least ||Sigma T||: the minimum is S = 0")
-    return float(brentq(gap, 1e-15, hi, xtol=1e-15, rtol=1e-13))
+        hi += 5
+        if hi > 700:
+            raise ValueError(f"lam={lam:g} is within float resolution of ||Sigma T|| = {top:g} at q={q:g}: "
+                             f"its mu overflows")
+    # in log mu: the bracket spans many decades, and the answer is wanted to a relative tolerance
+    return math.exp(brentq(gap, lo, hi, xtol=1e-15, rtol=1e-15))
 
 
 def two_layer_ridge_plateau(q: float, lam: float, norm_T: float = 1.0) -> float:
     """Mean l_gen of the weight-decayed two-layer linear student at its minimum (Marchenko-Pastur limit)."""
-    return float(two_layer_ridge_plateau_at(q, two_layer_mu(q, lam, norm_T))) * norm_T**2
+    mu_value = two_layer_mu(q, lam, norm_T)
+    with np.errstate(over="ignore"):
+        out = float(two_layer_ridge_plateau_at(q, mu_value)) * np.float64(norm_T) ** 2
+    if not math.isfinite(out):
+        raise ValueError(f"norm_T={norm_T:g}: the plateau, proportional to norm_T^2, is beyond the float range")
+    return float(out)
 
 
 def group_ridge_solution(curvatures: np.ndarray, teacher_modes: np.ndarray, lam: float) -> tuple[float, np.ndarray]:

@@ -36,6 +36,8 @@ class NoError(AssertionError):
 
 
 def _theory_cases() -> list[Case]:
+    import numpy as np
+
     from gentoys import theory
     from gentoys.theory import curves, factorization, iterates, tuning
     from gentoys.theory.curves import Hyper
@@ -68,12 +70,25 @@ def _theory_cases() -> list[Case]:
         Case("MarchenkoPastur(0.5).rvs(size)", "size", "-1", lambda: mp().rvs(-1)),
         Case("MarchenkoPastur(0.5).rvs(size)", "size", "1.5", lambda: mp().rvs(1.5)),
         Case("mp_edges(q)", "q", "NaN", lambda: theory.mp_edges(NAN)),
+        Case("MarchenkoPastur(q)", "q", "'0.7'", lambda: theory.MarchenkoPastur("0.7")),
+        Case("MarchenkoPastur(0.5).ppf(p)", "p", "'0.5'", lambda: mp().ppf("0.5")),
+        Case("MarchenkoPastur(0.5).cdf(x)", "x", "complex128", lambda: mp().cdf(np.array([1 + 1j]))),
+        Case("MarchenkoPastur(0.5).stieltjes(z)", "z", "'a'", lambda: mp().stieltjes("a")),
+        Case("MarchenkoPastur(0.5).expect(func)", "func", "x=0", lambda: mp().expect(lambda v: 1 / v)),
     ]
     for name in ("lambda_R", "eta_gd", "eta_ridge", "beta_momentum", "eta_momentum", "eta_momentum_ridge",
                  "rate_gd", "rate_momentum", "unregularized_plateau"):
         cases.append(Case(f"{name}(q)", "q", "1", lambda name=name: getattr(theory, name)(1.0)))
     cases += [
         Case("lambda_R(q)", "q", "-0.2", lambda: theory.lambda_R(-0.2)),
+        Case("lambda_R(q)", "q", "'0.5'", lambda: theory.lambda_R("0.5")),
+        Case("lambda_R(q)", "q", "True", lambda: theory.lambda_R(True)),
+        Case("lambda_R(q)", "q", "complex128", lambda: theory.lambda_R(np.complex128(0.5 + 0.1j))),
+        Case("lambda_R(q)", "q", "1e-300", lambda: theory.lambda_R(1e-300)),
+        Case("ridge_correction_crossing(level)", "level", "(2,)", lambda: theory.ridge_correction_crossing([0.01, 0.02])),
+        Case("lasso_risk(q, sparsity, lam, dim)", "lam", "1e+308", lambda: theory.lasso_risk(0.7, 0.4, 1e308, 1000)),
+        Case("prox_lasso(x, l1reg, scaling)", "l1reg * scaling", "1e+308",
+             lambda: theory.prox_lasso(1.0, 1e308, 10.0)),
         Case("eta_gd(q)", "q", "inf", lambda: theory.eta_gd(INF)),
         Case("ridge_plateau(q, lam)", "lam", "-1", lambda: theory.ridge_plateau(0.5, -1.0)),
         Case("ridge_plateau(q, lam)", "q", "NaN", lambda: theory.ridge_plateau(NAN, 1.0)),
@@ -136,6 +151,7 @@ def _theory_cases() -> list[Case]:
 
 
 def _sim_cases() -> list[Case]:
+    import numpy as np
     import torch
 
     from gentoys.sim.core.device import generator, resolve_device, set_cpu_threads
@@ -143,7 +159,8 @@ def _sim_cases() -> list[Case]:
     from gentoys.sim.lasso import solve_lasso
     from gentoys.sim.linear import Hyperparameters, LinearSetting, train
     from gentoys.sim.networks import RELU, TWO_LAYER, Method
-    from gentoys.sim.prox import L1Prox
+    from gentoys.sim.amp import amp_lasso
+    from gentoys.sim.prox import L1Prox, prox_lasso
     from gentoys.sim.spectra import sample_gram
 
     def small_hyper(**change):
@@ -151,6 +168,13 @@ def _sim_cases() -> list[Case]:
         fields = dict(eta=0.1 * ones, beta=0 * ones, lam=0 * ones, l1=0 * ones)
         fields.update({k: v * ones for k, v in change.items()})
         return Hyperparameters(**fields)
+
+    def l1prox_changed_group():
+        w = torch.zeros(2, requires_grad=True)
+        opt = L1Prox(torch.optim.SGD([w], lr=0.1), 0.1)
+        opt.param_groups[0]["l1reg"] = -5.0
+        w.grad = torch.zeros(2)
+        return opt.step()
 
     tiny = LinearSetting(dim=10, q=0.5, epochs=2, n_sets=2, methods=("gd",), dtype=torch.float64)
     sgd = lambda: torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=0.1)  # noqa: E731
@@ -163,6 +187,19 @@ def _sim_cases() -> list[Case]:
         Case("sample_gram(n_sets, dim, n_samples, seed)", "D", "5.0", lambda: sample_gram(2, 5.0, 3)),
         Case("sample_gram(n_sets, dim, n_samples, seed)", "N_tr", "8", lambda: sample_gram(2, 5, 8)),
         Case("sample_gram(n_sets, dim, n_samples, seed)", "seed", "1.5", lambda: sample_gram(2, 5, 3, seed=1.5)),
+        Case("sample_gram(n_sets, dim, n_samples, seed)", "seed", "18446744073709551616",
+             lambda: sample_gram(2, 5, 3, seed=2**64)),
+        Case("sample_gram(n_sets, dim, n_samples, seed, dtype)", "dtype", "torch.complex64",
+             lambda: sample_gram(2, 5, 3, dtype=torch.complex64)),
+        Case("GramSample.null_projection_norm2(v)", "v", "torch.complex64",
+             lambda: sample_gram(2, 5, 3).null_projection_norm2(torch.ones(5, dtype=torch.complex64))),
+        Case("amp_lasso(A, y, x0, alpha)", "A", "complex128",
+             lambda: amp_lasso(np.eye(3, dtype=complex), np.ones(3), np.ones(3), 1.0)),
+        Case("prox_lasso(x, l1reg, scaling) (sim)", "l1reg", "-1", lambda: prox_lasso(ones2, -1.0)),
+        Case("prox_lasso(x, l1reg, scaling) (sim)", "l1reg", "-1", lambda: prox_lasso(ones2, torch.tensor(-1.0))),
+        Case("prox_lasso(x, l1reg, scaling) (sim)", "l1reg", "NaN", lambda: prox_lasso(ones2, NAN)),
+        Case("prox_lasso(x, l1reg, scaling) (sim)", "x", "torch.complex64",
+             lambda: prox_lasso(torch.ones(2, dtype=torch.complex64), 0.1)),
         Case("GramSample.null_projection_norm2(v)", "v", "NaN",
              lambda: sample_gram(2, 5, 3).null_projection_norm2(torch.full((5,), NAN))),
         Case("GramSample.null_projection_norm2(v)", "v", "(4,)",
@@ -196,6 +233,11 @@ def _sim_cases() -> list[Case]:
         Case("set_cpu_threads(n)", "threads", "0", lambda: set_cpu_threads(0)),
         Case("LinearSetting(device)", "device", "'tpu'", lambda: LinearSetting(device="tpu")),
         Case("LinearSetting(dtype)", "dtype", "torch.int64", lambda: LinearSetting(dtype=torch.int64)),
+        Case("LinearSetting(dtype)", "dtype", "torch.float16", lambda: LinearSetting(dtype=torch.float16)),
+        Case("LinearSetting(dtype)", "dtype", "torch.bfloat16", lambda: LinearSetting(dtype=torch.bfloat16)),
+        Case("LinearSetting(seed)", "seed", "18446744073709551616", lambda: LinearSetting(seed=2**64)),
+        Case("train(setting, problem)", "problem.teacher", "torch.complex128",
+             lambda: train(tiny, problem=tuple(torch.ones(s, dtype=torch.complex128) for s in ((10,), (10,), (2, 10, 5))))),
         Case("train(setting, hyper)", "hyper.eta", "-0.1", lambda: train(tiny, hyper=small_hyper(eta=-0.1))),
         Case("train(setting, hyper)", "hyper.beta", "1", lambda: train(tiny, hyper=small_hyper(beta=1.0))),
         Case("train(setting, hyper)", "hyper.lam", "NaN", lambda: train(tiny, hyper=small_hyper(lam=NAN))),
@@ -235,6 +277,12 @@ def _sim_cases() -> list[Case]:
                                             dampening=1.0), 0.1, "momentum")),
         Case("L1Prox(AdamW(), l1reg, scaling='auto')", "weight_decay", "0.01",
              lambda: L1Prox(torch.optim.AdamW([torch.zeros(1, requires_grad=True)], lr=0.1), 0.1, "auto")),
+        Case("L1Prox(SGD(momentum), l1reg, scaling='momentum')", "momentum", "1",
+             lambda: L1Prox(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=1.0), 0.1,
+                            "momentum")),
+        Case("L1Prox(...).step() after param_groups[0]['l1reg'] = -5", "l1reg", "-5", l1prox_changed_group),
+        Case("L1Prox(SGD(complex params), l1reg)", "params", "torch.complex64",
+             lambda: L1Prox(torch.optim.SGD([torch.zeros(1, dtype=torch.complex64, requires_grad=True)], lr=0.1), 0.1)),
         Case("L1Prox(RMSprop(), l1reg, scaling)", "optimizer", "RMSprop",
              lambda: L1Prox(torch.optim.RMSprop([torch.zeros(1, requires_grad=True)], lr=0.1), 0.1)),
         Case("L1Prox(...).add_param_group(group)", "l1reg", "-1",
@@ -246,6 +294,9 @@ def _sim_cases() -> list[Case]:
         Case("networks.RELU.with_(model)", "model", "'cnn'", lambda: RELU.with_(model="cnn")),
         Case("networks.RELU.with_(dim)", "dim", "0", lambda: RELU.with_(dim=0)),
         Case("networks.TWO_LAYER.with_(n_sets)", "n_sets", "2.5", lambda: TWO_LAYER.with_(n_sets=2.5)),
+        Case("networks.TWO_LAYER.with_(seed)", "seed", "18446744073709551616", lambda: TWO_LAYER.with_(seed=2**64)),
+        Case("networks.TWO_LAYER.with_(dtype)", "dtype", "torch.float16", lambda: TWO_LAYER.with_(dtype=torch.float16)),
+        Case("networks.TWO_LAYER.with_(device)", "device", "'tpu'", lambda: TWO_LAYER.with_(device="tpu")),
         Case("lasso.solve_lasso(X, teacher, lam, lam_max)", "lam", "-1",
              lambda: solve_lasso(eye, torch.ones(1, 3, dtype=torch.float64), -1.0, ones2[:1])),
     ]
@@ -319,7 +370,8 @@ def render() -> str:
         "",
         "Every public function of `theory/` and `sim/` and every CLI option checks its domain and names the "
         "parameter, the value and the allowed range. Python calls raise `ValueError` (`TypeError` for a wrong "
-        "number of arguments); the CLI exits 2 with click's usage error.",
+        "number of arguments, and for an input of the wrong type: a string, a bool, a complex number, None; that "
+        "error is a `ValueError` too); the CLI exits 2 with click's usage error.",
         "",
         "| call | parameter | bad input | message |",
         "|---|---|---|---|",
