@@ -44,7 +44,7 @@ def results() -> list[Result]:
             Evidence("N", "scalar minimization on 200 random (w, λ) pairs against the closed form",
                      {"gap": _stat(1.2e-10, 4e-11, 200, 0.0, 1e-8, "inside")}, agrees=True)],
             key="max gap 1.2e-10"), 0.4)
-    erratum = Result(_claim("momentum_rate", "B", "S N M", SeedStatement(
+    erratum = Result(_claim("momentum_rate", "B", "S M", SeedStatement(
         "Momentum converges up to 50 % faster than gradient descent.", "Section 3, momentum",
         (SeedFormula("optimal heavy-ball factor", lambda: sp.sqrt(q), lambda: sp.sqrt(q), ((q, 0.1, 0.9),)),),
         reading="faster per step: the convergence factor")),
