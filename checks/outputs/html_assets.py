@@ -22,7 +22,7 @@ h4 { font-size: 1rem; margin: 1.1rem 0 0.4rem; }
 code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.92em; }
 math { font-family: math, "STIX Two Math", "Latin Modern Math", "Cambria Math", "DejaVu Serif", serif;
   font-size: 1.08em; }
-math[display="block"] { margin: 0.5rem 0 0.5rem 1.5rem; text-align: left; overflow-x: auto; overflow-y: hidden; padding: 0.15rem 0; }
+math[display="block"] { width: fit-content; max-width: calc(100% - 1.5rem); margin: 0.5rem 0 0.5rem 1.5rem; overflow-x: auto; overflow-y: hidden; padding: 0.15rem 0; }
 .skip, .sr-only { position: absolute; left: -999rem; }
 .skip:focus { left: 1rem; top: 1rem; background: var(--paper); padding: 0.3rem 0.6rem; }
 .lede { color: var(--muted); margin: 0 0 1rem; }
@@ -70,7 +70,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 .card:target { box-shadow: 0 0 0 3px #f0a800; }
 .card header { display: flex; flex-wrap: wrap; gap: 0.3rem 0.6rem; align-items: baseline; }
 .card .where { color: var(--muted); font-size: 0.9rem; margin: 0.2rem 0 0.6rem; }
-.facts { display: grid; grid-template-columns: minmax(8rem, max-content) 1fr; gap: 0.35rem 1rem; margin: 0; }
+.facts { display: grid; grid-template-columns: 10.5rem 1fr; gap: 0.35rem 1rem; margin: 0; }
 .facts dt { font-weight: 600; color: var(--muted); }
 .facts dd { margin: 0; overflow-wrap: anywhere; }
 .correction { border-left: 3px solid currentColor; padding-left: 0.6rem; }

@@ -12,6 +12,9 @@ import re
 import latex2mathml.converter
 import sympy as sp
 
+#: commands latex2mathml leaves as text, rewritten to ones it knows (a test scans every derivation for more)
+_REWRITE = {r"\arg": r"\operatorname{arg}"}
+_UNKNOWN = re.compile("|".join(re.escape(k) for k in _REWRITE) + r"(?![A-Za-z])")
 #: inline math in derivation text: $...$ (no $$ in sentences)
 _INLINE = re.compile(r"\$([^$]+)\$")
 #: ``lambda`` is a Python keyword, so SymPy cannot parse its own text form of the symbol λ back
@@ -33,7 +36,8 @@ def mathml(tex: str, display: bool = False) -> str:
     """``tex`` as a MathML ``<math>`` element (block when ``display``), the LaTeX kept as ``alttext``."""
     if not isinstance(tex, str):
         raise TypeError(f"tex must be a LaTeX string, got {type(tex).__name__}")
-    out = latex2mathml.converter.convert(tex, display="block" if display else "inline")
+    source = _UNKNOWN.sub(lambda m: _REWRITE[m.group(0)], tex)
+    out = latex2mathml.converter.convert(source, display="block" if display else "inline")
     alt = html.escape(tex, quote=True)
     return out.replace("<math ", f'<math alttext="{alt}" ', 1)
 
