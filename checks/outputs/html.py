@@ -289,7 +289,7 @@ def render(doc: Mapping[str, Any], figures: Mapping[str, bytes] | None = None,
         f'<code>{_e(doc["device"])}</code>, seed {_e(doc["seed"])}; report schema {_e(doc["schema_version"])}. '
         'Each claim is judged under the reading its own words fix; the agreement says whether our own routes '
         '(derivation, numerics, simulation) agree with each other.</p></header>\n<main>\n'
-        f'{_summary(doc)}\n{_index(claims)}\n'
+        f'{_summary(doc)}\n{_index(sorted(claims, key=lambda c: c["group"]))}\n'
         f'<div id="claims">{_filters(claims, groups)}\n' + "\n".join(sections) + '</div>\n</main>\n'
         '<footer>Made by <code>gentoys report</code> from the JSON of <code>gentoys verify --json</code>. '
         'Derivation steps are those of docs/derivations.md (<code>gentoys derive</code>).</footer>\n'
