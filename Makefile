@@ -21,8 +21,15 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/pip install --quiet --no-deps "scikit-rmt==2.1.1"
 	touch $(STAMP)
 
+# verify exits 1 when our routes disagree: the report (JSON and HTML) is still written, then make fails.
+# Exit 2 (bad input, a crashed check) writes no JSON, so no page either. Figures of `make figures` are embedded.
 verify: $(STAMP)
-	$(BIN)/gentoys verify
+	@rm -f report.json
+	@$(BIN)/gentoys verify --json report.json; rc=$$?; \
+	if [ -f report.json ]; then \
+	  $(BIN)/gentoys report --from report.json --out report.html $(if $(wildcard figures/*.png),--figures figures) \
+	    || exit $$?; \
+	fi; exit $$rc
 
 test: $(STAMP)
 	$(BIN)/gentoys derive --check

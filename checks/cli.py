@@ -294,6 +294,68 @@ def figures(out: str, profile: str, device: str, seed: int, verbosity: int) -> N
 
 
 @main.command()
+@click.option("--from", "from_path", type=str, default=None, metavar="REPORT.json",
+              help="Render this report of `gentoys verify --json` (default: run the verification first).")
+@click.option("--out", type=str, default="report.html", show_default=True, help="Where to write the page.")
+@click.option("--figures", "figures_dir", type=str, default=None, metavar="DIR",
+              help="PNGs of `gentoys figures --out DIR` to embed in the cards they illustrate.")
+@click.option("--profile", type=click.Choice(["quick", "full", "tiny"]), default="quick", show_default=True,
+              help="Without --from: the verification's profile.")
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True,
+              help="Without --from: the verification's device.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Without --from: seed of every random draw.")
+@click.option("--only", multiple=True, metavar="ID", help="Without --from: run only these claim ids (repeatable).")
+@threads_option()
+def report(from_path: str | None, out: str, figures_dir: str | None, profile: str, device: str, seed: int,
+           only: tuple[str, ...]) -> None:
+    """Write the verification report as one self-contained HTML page (offline: inline style, figures, MathML).
+
+    With --from it renders that JSON (exit 0); otherwise it runs the verification first and exits as
+    `gentoys verify` does (1 when our routes disagree), the page written either way. Bad input: exit 2,
+    nothing written.
+    """
+    import json
+
+    from gentoys.checks.outputs.files import write_atomic
+    from gentoys.checks.outputs.html import read_figures, render
+    from gentoys.checks.outputs.report_input import ReportInputError, check_report, load_report
+
+    if Path(out).is_dir():
+        _fail(f"--out {out}: is a folder; give the path of the HTML file")
+    if figures_dir is not None and not Path(figures_dir).is_dir():
+        _fail(f"--figures {figures_dir}: not a folder (make one with `gentoys figures --out DIR`)")
+    try:
+        figures = read_figures(figures_dir)
+    except OSError as exc:
+        _fail(f"--figures {figures_dir}: {exc}")
+    code = EXIT_OK
+    if from_path is not None:
+        try:
+            doc = load_report(from_path)
+        except (ReportInputError, OSError) as exc:
+            _fail(f"--from {from_path}: {exc}")
+    else:
+        from gentoys.checks.claims import load_all
+        from gentoys.checks.framework.profile import PROFILES, Context
+        from gentoys.checks.framework.runner import CheckCrashed, run_claims
+        from gentoys.checks.outputs.report import dumps
+
+        ctx = Context(PROFILES[profile], seed=seed, device=_device(device))
+        try:
+            with _console().status("deriving and checking..."):
+                results = run_claims(load_all(), ctx, only or None)
+        except (CheckCrashed, ValueError) as exc:
+            _fail(str(exc))
+        doc = json.loads(dumps(ctx, results))
+        check_report(doc)
+        code = verify_exit_code(results, strict=False)
+    path = write_atomic(out, render(doc, figures))
+    click.echo(f"report written to {path.resolve()}")
+    sys.exit(code)
+
+
+@main.command()
 @click.option("--check", is_flag=True, help="Exit 1 if docs/errors.md differs from a fresh render.")
 def errors(check: bool) -> None:
     """Regenerate docs/errors.md: each bad input and the message it raises."""

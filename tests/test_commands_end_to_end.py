@@ -19,6 +19,7 @@ HASH_SEEDS = ("0", "87109", "4242")
 COMMANDS = {
     "verify": ["verify", "--profile", "tiny", "--json", "{out}/report.json", "-q"],
     "figures": ["figures", "--profile", "tiny", "--out", "{out}/figures", "-q"],
+    "report": ["report", "--profile", "tiny", "--only", "mp_lambda_R", "--out", "{out}/report.html"],
     "bench": ["bench", "--epochs-scale", "0.01", "--sets", "2", "--net-sets", "2", "--baseline-sets", "1",
               "--json", "{out}/bench.json", "-q"],
     "sweep": ["sweep", "ridge_correction", "--grid", "q=0.5", "--grid", "D=40", "--workers", "1",
@@ -65,6 +66,14 @@ def test_verify_completes_and_writes_a_whole_report(runs):
     for c in report["claims"]:  # what people read carries no SymPy repr
         texts = [c["key"], c.get("correction", ""), c.get("why", ""), *(r["note"] for r in c.get("readings", []))]
         assert all(readable(t) for t in texts), (c["id"], texts)
+
+
+@pytest.mark.slow
+def test_report_runs_the_verification_and_writes_the_page(runs):
+    out, results = runs
+    _ok(results["report"], allowed=(0, 1))  # verify's exit code
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="claim-mp_lambda_R"' in page and "<math" in page
 
 
 @pytest.mark.slow

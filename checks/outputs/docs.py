@@ -6,9 +6,12 @@ Each derivation ends with the seed's version of its result beside ours.
 """
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass
+from typing import Iterable
+
 import sympy as sp
 
-from gentoys.checks.claims import load_all as load_claims
 from gentoys.checks.framework.claim import SeedFormula
 from gentoys.checks.framework.compare import same_expression
 from gentoys.checks.framework.judging import probe_points
@@ -18,10 +21,47 @@ from gentoys.theory.core.derivation import REGISTRY
 ORDER = ("marchenko_pastur", "gf_unregularized", "gf_ridge", "iterates", "tuning_gd", "tuning_momentum",
          "mp_limits", "momentum_speedup", "ridge_correction", "prox_l1", "wd_scalar", "wd_nuclear", "two_pair", "two_layer_flat",
          "two_layer_ridge", "two_layer_lasso", "lasso_state_evolution", "donoho_tanner")
+#: the theory module whose derivation registers each key (so one derivation can be had without running them all)
+MODULES = {"marchenko_pastur": "marchenko_pastur", "gf_unregularized": "gradient_flow", "gf_ridge": "gradient_flow",
+           "iterates": "iterates", "tuning_gd": "tuning", "tuning_momentum": "tuning", "mp_limits": "mp_limits",
+           "momentum_speedup": "momentum_speedup", "ridge_correction": "ridge", "prox_l1": "prox",
+           "wd_scalar": "factorization", "wd_nuclear": "factorization", "two_pair": "factorization",
+           "two_layer_flat": "two_layer", "two_layer_ridge": "two_layer", "two_layer_lasso": "two_layer",
+           "lasso_state_evolution": "lasso", "donoho_tanner": "lasso"}
+
+
+@dataclass(frozen=True)
+class DerivationText:
+    """One derivation as documents show it: title, model and numbered steps, each a sentence (with inline
+    ``$...$`` LaTeX) and the LaTeX of the expression it produces (or None)."""
+
+    key: str
+    title: str
+    model: str
+    steps: tuple[tuple[str, str | None], ...]
+
+
+def load_derivations(keys: Iterable[str]) -> None:
+    """Run the theory derivations that register ``keys`` (and only those); an unknown key raises KeyError."""
+    for key in sorted(set(keys)):
+        if key not in REGISTRY:
+            module = importlib.import_module(f"gentoys.theory.{MODULES[key]}")
+            module.derive()
+
+
+def derivation_text(key: str) -> DerivationText:
+    """The derivation ``key`` as docs/derivations.md prints it (the HTML report reads the same), derived on
+    first use."""
+    load_derivations([key])
+    d = REGISTRY[key]
+    return DerivationText(key, d.title, d.model,
+                          tuple((s.text, None if s.expr is None else _latex(s.expr)) for s in d.steps))
 
 
 def _seed_formulas() -> dict[str, list[tuple[str, SeedFormula]]]:
     """Every seed formula the claims declare, by the derivation that produces our version of it."""
+    from gentoys.checks.claims import load_all as load_claims
+
     by_derivation: dict[str, list[tuple[str, SeedFormula]]] = {}
     for cid, c in load_claims().items():
         for f in c.seed.formulas:
@@ -36,8 +76,8 @@ def _latex(expr: sp.Basic) -> str:
     return sp.latex(expr, symbol_names=LATEX_NAMES)
 
 
-def _math(expr: sp.Basic) -> str:
-    return "$$\n" + _latex(expr) + "\n$$\n"
+def _math(tex: str) -> str:
+    return "$$\n" + tex + "\n$$\n"
 
 
 def render() -> str:
@@ -48,12 +88,12 @@ def render() -> str:
            "Each section states the model, every step as SymPy computed it, and, where the seed states "
            "the same result, the seed's version beside ours.", ""]
     for key in ORDER:
-        d = REGISTRY[key]
+        d = derivation_text(key)
         out += [f"## {d.title}", "", f"*Model.* {d.model}", ""]
-        for i, step in enumerate(d.steps, 1):
-            out.append(f"{i}. {step.text}")
-            if step.expr is not None:
-                out += ["", _math(step.expr)]
+        for i, (text, tex) in enumerate(d.steps, 1):
+            out.append(f"{i}. {text}")
+            if tex is not None:
+                out += ["", _math(tex)]
             else:
                 out.append("")
         if key in pairs:
