@@ -120,7 +120,7 @@ def test_printed_table_names_corrections_and_disagreements(synthetic):
     assert "the right statement" in out
     assert "NO" in out
     assert "agreement failures: bad_claim" in out
-    assert "1 confirmed, 1 refuted, 1 inconclusive" in out
+    assert "3 seed claims: confirmed 1, erratum 0, refuted 1, inconclusive 1" in out
 
 
 def test_profiles():
@@ -213,7 +213,7 @@ def test_a_real_report_validates_against_the_published_schema():
     doc = json.loads(dumps(TINY, run_claims(load_all(), TINY, ["eq2_ridge_plateau", "gf_ridge_solution",
                                                                   "mp_lambda_R"])))
     jsonschema.validate(doc, schema)
-    assert doc["schema_version"] == 2
+    assert doc["schema_version"] == 3 and doc["counts"]["seed"]["erratum"] >= 1
     stats = [m for c in doc["claims"] for e in c["evidence"] for m in e["measurements"]]
     assert stats and all({"value", "se"} <= set(m) for m in stats)
     broken = dict(doc, claims=[dict(doc["claims"][0], agreement="yes")])
