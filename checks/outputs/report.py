@@ -22,7 +22,8 @@ SCHEMA_VERSION = 2
 
 def report_json(ctx: Context, results: Sequence[Result]) -> dict[str, Any]:
     return {"schema_version": SCHEMA_VERSION, "profile": ctx.profile.name, "device": ctx.device, "seed": ctx.seed,
-            "claims": [r.to_json() for r in results]}
+            "claims": [r.to_json() for r in results],
+            "timing": {r.claim.id: round(r.seconds, 3) for r in results}}
 
 
 def _clean(obj: Any) -> Any:
