@@ -103,6 +103,16 @@ def _probes() -> list[Probe]:
 PROBES = _probes()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _imports_done():
+    """Import what the commands import (the claims, matplotlib, dask) once, outside the timed probes."""
+    from gentoys.checks.claims import load_all
+    from gentoys.checks.sweeps import command  # noqa: F401
+
+    load_all()
+    import distributed  # noqa: F401
+
+
 @pytest.fixture
 def started(monkeypatch, tmp_path):
     """Spies in place of the work of every command; the list records each start."""
@@ -176,7 +186,8 @@ def _snapshot(*folders: Path) -> dict:
             for name in dirs + names:
                 path = Path(root) / name
                 st = path.lstat()  # a folder's mtime is left out: checking that a place is writable touches it
-                seen[str(path)] = (st.st_mode,) if stat.S_ISDIR(st.st_mode) else (st.st_mode, st.st_size, st.st_mtime_ns)
+                is_dir = stat.S_ISDIR(st.st_mode)
+                seen[str(path)] = (st.st_mode,) if is_dir else (st.st_mode, st.st_size, st.st_mtime_ns)
     return seen
 
 
