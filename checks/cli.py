@@ -314,21 +314,33 @@ def figures(out: str, profile: str, device: str, seed: int, verbosity: int) -> N
     an interrupted run leaves --out as it was. -q prints nothing but errors, -v each figure with its time
     as it is made.
     """
+    from gentoys.checks.framework.profile import PROFILES, Context
+    from gentoys.checks.outputs.figures import FIGURES
+
+    ctx = Context(PROFILES[profile], seed=seed, device=_device(device))
+    try:
+        written = _make_figures(FIGURES, ctx, out, verbosity)
+    except OSError as exc:  # moving the finished figures in (the folder was checked before the work)
+        _fail(f"--out {out}: could not move the figures in: {exc.strerror or exc}")
+    if verbosity >= 0:
+        for path in written:
+            click.echo(f"wrote {path}")
+
+
+def _make_figures(figures: dict, ctx, out: str, verbosity: int) -> list[Path]:
+    """Every figure into a folder beside ``out``, moved into ``out`` once all are made; the final paths."""
     import time
     from contextlib import nullcontext
 
     from rich.progress import Progress
 
-    from gentoys.checks.framework.profile import PROFILES, Context
-    from gentoys.checks.outputs.figures import FIGURES
     from gentoys.checks.outputs.files import staged_folder
 
-    ctx = Context(PROFILES[profile], seed=seed, device=_device(device))
     written = []
     with staged_folder(out) as staging, \
             (Progress(transient=True) if verbosity == 0 else nullcontext()) as progress:
-        task = progress.add_task("figures", total=len(FIGURES)) if progress else None
-        for name, make in FIGURES.items():
+        task = progress.add_task("figures", total=len(figures)) if progress else None
+        for name, make in figures.items():
             if progress:
                 progress.update(task, description=name)
             start = time.perf_counter()
@@ -341,9 +353,7 @@ def figures(out: str, profile: str, device: str, seed: int, verbosity: int) -> N
                 click.echo(f"{name}: {len(made)} files in {time.perf_counter() - start:.1f} s")
             if progress:
                 progress.advance(task)
-    if verbosity >= 0:
-        for path in written:
-            click.echo(f"wrote {path}")
+    return written
 
 
 @main.command()

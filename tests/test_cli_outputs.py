@@ -185,3 +185,33 @@ def test_errors_prints_the_absolute_path(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"wrote {tmp_path / 'docs' / 'errors.md'}"
     assert Path(result.output.split()[-1]).is_absolute()
+
+
+def test_figures_into_the_current_folder_and_a_read_only_one(tmp_path, monkeypatch):
+    """`--out .` works (the temporary folder sits in it, and is gone after); a folder the files cannot be
+    moved into is refused before any figure is made."""
+    calls = []
+    monkeypatch.setattr(figures_module, "FIGURES", _figures(calls))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["figures", "--out", ".", "-q"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"fig{i}.{e}" for i in range(3) for e in ("png", "csv"))
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    monkeypatch.setattr(files.tempfile, "mkstemp", _refuse_in(locked))
+    result = CliRunner().invoke(main, ["figures", "--out", str(locked)])
+    assert result.exit_code == 2 and "no file can be created in" in result.output and len(calls) == 3
+
+
+def _refuse_in(folder: Path):
+    """mkstemp that fails inside ``folder`` as a read-only folder does (chmod alone does not stop root)."""
+    import tempfile
+
+    real = tempfile.mkstemp
+
+    def mkstemp(*args, dir=None, **kwargs):
+        if dir is not None and Path(dir).resolve() == folder.resolve():
+            raise PermissionError(13, "Permission denied")
+        return real(*args, dir=dir, **kwargs)
+
+    return mkstemp

@@ -72,6 +72,8 @@ def check_output(path: str | os.PathLike, folder: bool = False) -> Path:
         if not folder and not stat.S_ISREG(mode):
             raise ValueError(f"{text!r} is {_kind(mode)}, not a regular file")
     _check_creatable(target, text)
+    if mode is not None and folder:  # the files are moved into it, too
+        _check_creatable(target / "x", text)
     return target
 
 
@@ -127,7 +129,7 @@ def staged_folder(path: str | os.PathLike) -> Iterator[Path]:
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name or 'out'}.", suffix=".tmp"))
     try:
         yield staging
         with _interrupts_held():
