@@ -17,6 +17,7 @@ bench) choose between only the result, the default, and per-item detail.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -25,6 +26,40 @@ import click
 from rich.console import Console
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+#: seeds are 64-bit signed integers for torch and numpy: --seed is bounded here, before any work
+SEED = click.IntRange(min=0, max=2**63 - 1)
+
+
+class OutputPath(click.ParamType):
+    """An output file (or folder) checked when the options are read, before any work: a symlink, a FIFO, a
+    device, a folder where a file is due, an empty path, ``-``, an unwritable place are usage errors."""
+
+    def __init__(self, folder: bool = False):
+        self.folder = folder
+        self.name = "folder" if folder else "file"
+
+    def convert(self, value, param, ctx):
+        from gentoys.checks.outputs.files import check_output
+
+        try:
+            check_output(value, folder=self.folder)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+        return value
+
+
+class SchedulerAddress(click.ParamType):
+    """A Dask scheduler address whose scheme is known and whose host:port parses (no connection yet)."""
+
+    name = "address"
+
+    def convert(self, value, param, ctx):
+        from gentoys.checks.sweeps.engine import check_address
+
+        try:
+            return check_address(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 class _Group(click.Group):
@@ -113,9 +148,9 @@ def main() -> None:
 @click.option("--profile", type=click.Choice(["quick", "full", "tiny"]), default="quick", show_default=True,
               help="Size of the numerical and simulated evidence (tiny: a smoke test in seconds).")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of every random draw.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Also write the JSON report here (written only when every check ran).")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of every random draw.")
+@click.option("--json", "json_path", type=OutputPath(), default=None,
+              help="Also write the JSON report here (written only when every check ran; checked before).")
 @click.option("--strict", is_flag=True, help="Exit 1 when a claim is not confirmed (erratum, refuted, inconclusive).")
 @click.option("--only", multiple=True, metavar="ID", help="Run only these claim ids (repeatable).")
 @threads_option()
@@ -133,11 +168,14 @@ def verify(profile: str, device: str, seed: int, json_path: str | None, strict: 
     from gentoys.checks.claims import load_all
     from gentoys.checks.framework.profile import PROFILES, Context
     from gentoys.checks.framework.runner import CheckCrashed, run_claims
-    from gentoys.checks.outputs.files import write_atomic
     from gentoys.checks.outputs.report import dumps, print_report
 
     console = _console()
     ctx = Context(PROFILES[profile], seed=seed, device=_device(device))
+    claims = load_all()
+    unknown = [i for i in only if i not in claims]
+    if unknown:
+        raise click.BadParameter(f"unknown claim id(s) {unknown}; known: {sorted(claims)}", param_hint="--only")
 
     def progress(result, status) -> None:
         line = f"{result.claim.id}: {result.outcome.verdict}"
@@ -152,7 +190,7 @@ def verify(profile: str, device: str, seed: int, json_path: str | None, strict: 
     try:
         shown = console.status("deriving and checking...") if verbosity == 0 else nullcontext()
         with shown as status:
-            results = run_claims(load_all(), ctx, only or None, on_result=lambda r: progress(r, status))
+            results = run_claims(claims, ctx, only or None, on_result=lambda r: progress(r, status))
     except (CheckCrashed, ValueError) as exc:
         _fail(str(exc))
     if verbosity >= 0:
@@ -162,10 +200,20 @@ def verify(profile: str, device: str, seed: int, json_path: str | None, strict: 
     if verbosity > 0:
         _print_evidence(results, console)
     if json_path:
-        write_atomic(json_path, dumps(ctx, results))
+        _write("--json", json_path, dumps(ctx, results))
         if verbosity >= 0:
             console.print(f"report written to {json_path}")
     sys.exit(verify_exit_code(results, strict))
+
+
+def _write(option: str, path: str | Path, text: str) -> Path:
+    """Write an output atomically; a failure (checked before the work, so rare: a full disk) is one error line."""
+    from gentoys.checks.outputs.files import write_atomic
+
+    try:
+        return write_atomic(path, text)
+    except OSError as exc:
+        _fail(f"{option} {path}: could not write it: {exc.strerror or exc}")
 
 
 def verify_exit_code(results, strict: bool) -> int:
@@ -210,14 +258,13 @@ def _device(name: str) -> str:
 
 @main.command()
 @click.option("--check", is_flag=True, help="Exit 1 if the committed document differs from a fresh render.")
-@click.option("--out", type=click.Path(dir_okay=False), default=None,
+@click.option("--out", type=OutputPath(), default=None,
               help="Where to write (default: docs/derivations.md of the source checkout).")
 def derive(check: bool, out: str | None) -> None:
     """Regenerate docs/derivations.md from the SymPy derivations."""
     from gentoys.checks.outputs.docs import render
-    from gentoys.checks.outputs.files import write_atomic
 
-    path = Path(out) if out else _in_checkout("gentoys derive", "docs/derivations.md")
+    path = Path(os.path.abspath(out if out is not None else _in_checkout("gentoys derive", "docs/derivations.md")))
     text = render()
     if check:
         current = path.read_text(encoding="utf-8") if path.exists() else None
@@ -226,7 +273,7 @@ def derive(check: bool, out: str | None) -> None:
             sys.exit(EXIT_FAILED)
         click.echo(f"{path} is current")
         return
-    write_atomic(path, text)
+    _write("--out", path, text)
     click.echo(f"wrote {path}")
 
 
@@ -252,59 +299,74 @@ def _tool(command: str, module: str):
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False), default="figures", show_default=True)
+@click.option("--out", type=OutputPath(folder=True), default="figures", show_default=True,
+              help="Folder of the figures: they are made in a temporary folder beside it and moved in at the end.")
 @click.option("--profile", type=click.Choice(["quick", "full", "tiny"]), default="quick", show_default=True)
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @threads_option()
 @verbosity_options
 def figures(out: str, profile: str, device: str, seed: int, verbosity: int) -> None:
     """Write the figures (PNG) and the numbers behind them (CSV).
 
-    -q prints nothing but errors, -v each figure with its time as it is made.
+    Every figure is made into a temporary folder beside --out and moved into --out only once all are done:
+    an interrupted run leaves --out as it was. -q prints nothing but errors, -v each figure with its time
+    as it is made.
     """
-    import time
-    from contextlib import nullcontext
-
-    from rich.progress import Progress
-
     from gentoys.checks.framework.profile import PROFILES, Context
     from gentoys.checks.outputs.figures import FIGURES
 
     ctx = Context(PROFILES[profile], seed=seed, device=_device(device))
-    written = []
-    with (Progress(transient=True) if verbosity == 0 else nullcontext()) as progress:
-        task = progress.add_task("figures", total=len(FIGURES)) if progress else None
-        for name, make in FIGURES.items():
-            if progress:
-                progress.update(task, description=name)
-            start = time.perf_counter()
-            try:
-                made = make(ctx, Path(out))
-            except (ValueError, OSError) as exc:
-                _fail(f"figure {name}: {exc}")
-            written += made
-            if verbosity > 0:
-                click.echo(f"{name}: {len(made)} files in {time.perf_counter() - start:.1f} s")
-            if progress:
-                progress.advance(task)
+    try:
+        written = _make_figures(FIGURES, ctx, out, verbosity)
+    except OSError as exc:  # moving the finished figures in (the folder was checked before the work)
+        _fail(f"--out {out}: could not move the figures in: {exc.strerror or exc}")
     if verbosity >= 0:
         for path in written:
             click.echo(f"wrote {path}")
 
 
+def _make_figures(figures: dict, ctx, out: str, verbosity: int) -> list[Path]:
+    """Every figure into a folder beside ``out``, moved into ``out`` once all are made; the final paths."""
+    import time
+    from contextlib import nullcontext
+
+    from rich.progress import Progress
+
+    from gentoys.checks.outputs.files import staged_folder
+
+    written = []
+    with staged_folder(out) as staging, \
+            (Progress(transient=True) if verbosity == 0 else nullcontext()) as progress:
+        task = progress.add_task("figures", total=len(figures)) if progress else None
+        for name, make in figures.items():
+            if progress:
+                progress.update(task, description=name)
+            start = time.perf_counter()
+            try:
+                made = make(ctx, staging)
+            except (ValueError, OSError) as exc:
+                _fail(f"figure {name}: {exc}")
+            written += [Path(out) / Path(p).relative_to(staging) for p in made]
+            if verbosity > 0:
+                click.echo(f"{name}: {len(made)} files in {time.perf_counter() - start:.1f} s")
+            if progress:
+                progress.advance(task)
+    return written
+
+
 @main.command()
 @click.option("--from", "from_path", type=str, default=None, metavar="REPORT.json",
               help="Render this report of `gentoys verify --json` (default: run the verification first).")
-@click.option("--out", type=str, default="report.html", show_default=True, help="Where to write the page.")
+@click.option("--out", type=OutputPath(), default="report.html", show_default=True,
+              help="Where to write the page (checked before any work).")
 @click.option("--figures", "figures_dir", type=str, default=None, metavar="DIR",
               help="PNGs of `gentoys figures --out DIR` to embed in the cards they illustrate.")
 @click.option("--profile", type=click.Choice(["quick", "full", "tiny"]), default="quick", show_default=True,
               help="Without --from: the verification's profile.")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True,
               help="Without --from: the verification's device.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Without --from: seed of every random draw.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Without --from: seed of every random draw.")
 @click.option("--only", multiple=True, metavar="ID", help="Without --from: run only these claim ids (repeatable).")
 @threads_option()
 def report(from_path: str | None, out: str, figures_dir: str | None, profile: str, device: str, seed: int,
@@ -321,8 +383,6 @@ def report(from_path: str | None, out: str, figures_dir: str | None, profile: st
     from gentoys.checks.outputs.html import read_figures, render
     from gentoys.checks.outputs.report_input import ReportInputError, check_report, load_report
 
-    if Path(out).is_dir():
-        _fail(f"--out {out}: is a folder; give the path of the HTML file")
     if figures_dir is not None and not Path(figures_dir).is_dir():
         _fail(f"--figures {figures_dir}: not a folder (make one with `gentoys figures --out DIR`)")
     try:
@@ -367,19 +427,27 @@ def errors(check: bool) -> None:
 @click.option("--list", "list_", is_flag=True, help="List the built-in sweeps and their default grids.")
 @click.option("--grid", "grid", multiple=True, metavar="KEY=V1,V2|KEY=START:STOP:N",
               help="Replace one axis of the default grid (repeatable).")
-@click.option("--out", type=click.Path(file_okay=False), default=None, help="Output folder (default: sweeps/NAME).")
-@click.option("--scheduler", default=None, metavar="ADDRESS", help="A running Dask scheduler, e.g. tcp://host:8786 "
-              "(default: a LocalCluster on this machine).")
+@click.option("--out", type=OutputPath(folder=True), default=None, help="Output folder (default: sweeps/NAME).")
+@click.option("--scheduler", type=SchedulerAddress(), default=None, metavar="ADDRESS",
+              help="A running Dask scheduler, e.g. tcp://host:8786 (default: a LocalCluster on this machine).")
+@click.option("--connect-timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
+              metavar="SECONDS", help="Give up on --scheduler after this long (exit 2).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="LocalCluster processes (default: cores).")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def sweep(name: str | None, list_: bool, grid: tuple[str, ...], out: str | None, scheduler: str | None,
-          workers: int | None, device: str, seed: int, quiet: bool) -> None:
-    """Run a sweep over a grid on a Dask cluster; exit code = number of failed points (at most 100)."""
+          connect_timeout: float, workers: int | None, device: str, seed: int, quiet: bool) -> None:
+    """Run a sweep over a grid on a Dask cluster.
+
+    Exit 0 when every point succeeded, 1 when any failed or was refused (the count is in the summary line and
+    summary.json), 2 on bad input (checked, the whole grid included, before the cluster starts) or when the
+    scheduler cannot be reached.
+    """
     from gentoys.checks.sweeps.command import run_command
 
-    sys.exit(run_command(name, list_, grid, out, scheduler, workers, device, seed, quiet, _console()))
+    sys.exit(run_command(name, list_, grid, out, scheduler, workers, device, seed, quiet, _console(),
+                         connect_timeout=connect_timeout))
 
 
 WORKLOADS = ("gen_linear", "two_layer", "relu", "sweep")
@@ -387,7 +455,7 @@ DEFAULT_WORKLOADS = WORKLOADS[:3]  # `sweep` starts local clusters: only when as
 
 
 @main.command()
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Also write the timings here.")
+@click.option("--json", "json_path", type=OutputPath(), default=None, help="Also write the timings here.")
 @click.option("--workload", "workloads", type=click.Choice(WORKLOADS), multiple=True,
               help="Workloads to time (repeatable; default: all but sweep).")
 @click.option("--sets", type=click.IntRange(min=1), default=100, show_default=True,
@@ -412,7 +480,6 @@ def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets
     from contextlib import nullcontext
 
     from gentoys.checks.outputs.bench import bench_gen_linear, bench_network
-    from gentoys.checks.outputs.files import write_atomic
     from gentoys.sim import networks
     from gentoys.sim.linear import LinearSetting
 
@@ -443,7 +510,7 @@ def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets
             for key, value in results[name].items():
                 click.echo(f"  {key}: {value}")
     if json_path:
-        write_atomic(json_path, json.dumps(results, indent=2) + "\n")
+        _write("--json", json_path, json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

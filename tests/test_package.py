@@ -37,18 +37,29 @@ def test_every_project_module_loads_under_its_gentoys_name_only():
     assert int(out.stdout.split()[-1]) > 30
 
 
+def _wheel(src: Path, out: Path) -> Path:
+    """Build the wheel of ``src`` as a user would (pip, isolated build) into ``out``."""
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(src)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (wheel,) = out.glob("gentoys-*.whl")
+    return wheel
+
+
 @pytest.mark.slow
 def test_the_wheel_holds_the_gentoys_package_alone(tmp_path):
     """Build the wheel as a user would (pip, isolated build) and list it: gentoys/ and the metadata, no tools/,
-    no tests/, no top-level theory/, sim/ or checks/."""
-    src = tmp_path / "src"  # a copy: setuptools writes build/ into the tree it builds
+    no tests/, no top-level theory/, sim/ or checks/ - and no module deleted since an earlier build of the same
+    tree (setuptools alone would take it from the build/lib that build left behind)."""
+    src = tmp_path / "src"  # a copy of what the sdist holds, built twice in place as `pip wheel .` does
     src.mkdir()
-    for name in ("pyproject.toml", "README.md", "theory", "sim", "checks"):
+    for name in ("pyproject.toml", "README.md", "MANIFEST.in", "build_support", "theory", "sim", "checks"):
         (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, src / name)
-    out = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path),
-                          str(src)], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr[-2000:]
-    (wheel,) = tmp_path.glob("gentoys-*.whl")
+    gone = src / "checks" / "deleted_since.py"
+    gone.write_text("X = 1\n")
+    assert "gentoys/checks/deleted_since.py" in zipfile.ZipFile(_wheel(src, tmp_path / "first")).namelist()
+    gone.unlink()
+    wheel = _wheel(src, tmp_path / "second")
     tops = {Path(n).parts[0] for n in zipfile.ZipFile(wheel).namelist()}
     assert tops == {"gentoys", f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}.dist-info"}
     names = zipfile.ZipFile(wheel).namelist()
@@ -56,6 +67,8 @@ def test_the_wheel_holds_the_gentoys_package_alone(tmp_path):
                    "gentoys/checks/claims/seed.py", "gentoys/checks/framework/runner.py"):
         assert module in names, module
     assert not any(n.startswith("gentoys/tools") or "/tests/" in n for n in names)
+    assert "gentoys/checks/deleted_since.py" not in names
+    assert not (src / "build").exists()  # each build had a temporary folder of its own
 
 
 def test_source_tree_is_found_from_the_package_location():

@@ -2,8 +2,10 @@
 memory refusal, a worker killed mid-sweep, and the command line on the same cluster."""
 from __future__ import annotations
 
+import json
 import os
 import signal
+import time
 
 import pandas as pd
 import pytest
@@ -121,14 +123,27 @@ def test_a_worker_killed_mid_sweep_is_replaced_and_the_table_is_identical(client
     client.wait_for_workers(2, timeout=60)  # the nanny has restarted it
 
 
-def test_the_command_runs_on_a_given_scheduler_and_exits_with_the_failure_count(client, tmp_path):
-    args = ["sweep", "ridge_correction", "--grid", "q=0.5,1.5", "--grid", "D=40", "--out", str(tmp_path),
+def test_the_command_runs_on_a_given_scheduler_and_exits_1_when_a_point_failed(client, tmp_path):
+    """Exit codes as for every command: 1 when any point failed (here q = 0.001 and 0.01 at D = 40 draw no sample: a
+    valid grid value whose point raises; two such points still exit 1, not 2), 0 when all are ok; the count
+    is in the summary line and summary.json."""
+    args = ["sweep", "ridge_correction", "--grid", "q=0.001,0.01,0.5", "--grid", "D=40", "--out", str(tmp_path),
             "--scheduler", client.scheduler.address, "-q"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1, result.output
-    assert "failed" in result.output and (tmp_path / "table.parquet").exists()
+    assert "2 failed" in result.output and (tmp_path / "table.parquet").exists()
+    assert json.loads((tmp_path / "summary.json").read_text())["failed"] == 2
     ok = CliRunner().invoke(main, args[:3] + ["q=0.5:0.7:3"] + args[4:])
     assert ok.exit_code == 0, ok.output
+
+
+def test_an_unreachable_scheduler_is_one_error_line_within_the_connect_timeout(tmp_path):
+    start = time.perf_counter()
+    result = CliRunner().invoke(main, ["sweep", "ridge_correction", "--scheduler", "tcp://127.0.0.1:1",
+                                       "--connect-timeout", "1", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.startswith("error: --scheduler no scheduler answered at tcp://127.0.0.1:1 within 1 s")
+    assert time.perf_counter() - start < 10 and not (tmp_path / "out").exists()
 
 
 def test_the_command_rejects_an_unknown_sweep_or_axis():

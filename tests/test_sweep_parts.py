@@ -12,6 +12,7 @@ from gentoys.checks.sweeps.common import crossing, power_fit
 from gentoys.checks.sweeps.engine import refusal
 from gentoys.checks.sweeps.grid import expand, merge_grid, parse_axis
 from gentoys.checks.sweeps.registry import SWEEPS, get
+from gentoys.checks.sweeps.spec import Axis
 
 
 def test_axes_parse_lists_and_ranges():
@@ -29,6 +30,36 @@ def test_merge_replaces_known_axes_only():
     assert expand(grid) == [{"q": 0.5, "D": 20}, {"q": 0.5, "D": 30}]
     with pytest.raises(ValueError, match="axes: q, D"):
         merge_grid({"q": (0.5,), "D": (10,)}, ["lam=1"])
+
+
+def test_every_axis_of_every_sweep_has_a_domain_holding_its_default_values():
+    for sweep in SWEEPS.values():
+        assert set(sweep.axes) == set(sweep.grid), sweep.name
+        for key, values in sweep.grid.items():
+            assert all(sweep.axes[key].check(v) == v for v in values), (sweep.name, key)
+
+
+@pytest.mark.parametrize("axis,good,bad", [
+    (Axis("real", 0, 1, low_open=True, high_open=True), [0.5, 1e-9], [0, 1, 1.5, -0.1, math.nan, "abc", True]),
+    (Axis("real", 0, 1, low_open=True), [1, 0.2], [0, 1.01]),
+    (Axis("int", 2), [2, 40, 40.0], [1, 0, 40.5, "x", math.inf]),
+    (Axis("choice", choices=("a", "b")), ["a"], ["c", 1]),
+])
+def test_an_axis_accepts_its_domain_and_names_what_is_outside(axis, good, bad):
+    for v in good:
+        assert axis.check(v) == v
+    for v in bad:
+        with pytest.raises(ValueError, match="is not"):
+            axis.check(v)
+
+
+def test_merge_checks_each_value_against_its_axis_naming_the_axis():
+    axes = {"q": Axis("real", 0, 1, low_open=True, high_open=True), "D": Axis("int", 2)}
+    assert merge_grid({"q": (0.5,), "D": (10,)}, ["D=1e3"], axes)["D"] == (1000,)
+    with pytest.raises(ValueError, match=r"^q = 1.5 is not a real number in \(0, 1\)$"):
+        merge_grid({"q": (0.5,), "D": (10,)}, ["q=0.5,1.5"], axes)
+    with pytest.raises(ValueError, match=r"^D = 'x' is not a number"):
+        merge_grid({"q": (0.5,), "D": (10,)}, ["D=x"], axes)
 
 
 def test_crossing_finds_the_level_and_moves_with_the_curve():

@@ -12,6 +12,7 @@ contains ``param`` and the bad value as shown in ``bad``, case-insensitively).
 from __future__ import annotations
 
 import math
+import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -304,14 +305,28 @@ def _sim_cases() -> list[Case]:
 
 def _cli(*args: str) -> Callable[[], str]:
     def run() -> str:
+        import os
+        import tempfile
+
         from click.testing import CliRunner
 
         from gentoys.checks.cli import main
 
-        result = CliRunner().invoke(main, list(args))
+        cwd = os.getcwd()
+        with tempfile.TemporaryDirectory() as scratch:  # the bad paths the cases name, by the same relative names
+            os.chdir(scratch)
+            try:
+                Path("target.json").write_text("{}\n")
+                Path("link.json").symlink_to("target.json")
+                os.mkfifo("fifo")
+                Path("folder").mkdir()
+                Path("plain").write_text("a plain file\n")
+                result = CliRunner().invoke(main, list(args))
+            finally:
+                os.chdir(cwd)
         if result.exit_code != 2:
             raise NoError(f"gentoys {' '.join(args)} exited {result.exit_code}, not 2 (a usage error)")
-        lines = [ln for ln in result.output.splitlines() if ln.startswith("Error:")]
+        lines = [ln for ln in result.output.splitlines() if ln.lower().startswith("error:")]
         return lines[0][len("Error:"):].strip() if lines else result.output.strip()
 
     return run
@@ -319,12 +334,30 @@ def _cli(*args: str) -> Callable[[], str]:
 
 def _cli_cases() -> list[Case]:
     return [
-        Case(f"gentoys {' '.join(args)}", param, bad, _cli(*args), kind="cli")
+        Case(f"gentoys {shlex.join(args)}", param, bad, _cli(*args), kind="cli")
         for args, param, bad in [
             (("verify", "--profile", "slow"), "--profile", "'slow'"),
             (("verify", "--device", "tpu"), "--device", "'tpu'"),
             (("verify", "--seed", "-1"), "--seed", "-1"),
             (("verify", "--seed", "1.5"), "--seed", "'1.5'"),
+            (("verify", "--seed", str(2**64)), "--seed", str(2**64)),
+            (("verify", "--only", "no_such_claim"), "--only", "'no_such_claim'"),
+            (("verify", "--json", ""), "--json", "''"),
+            (("verify", "--json", "-"), "--json", "'-'"),
+            (("verify", "--json", "newdir/"), "--json", "'newdir/'"),
+            (("verify", "--json", "link.json"), "--json", "'link.json'"),
+            (("verify", "--json", "fifo"), "--json", "'fifo'"),
+            (("verify", "--json", "folder"), "--json", "'folder'"),
+            (("verify", "--json", "plain/report.json"), "--json", "'plain'"),
+            (("verify", "--json", "/proc/report.json"), "--json", "'/proc/report.json'"),
+            (("derive", "--out", ""), "--out", "''"),
+            (("derive", "--out", "fifo"), "--out", "'fifo'"),
+            (("figures", "--out", ""), "--out", "''"),
+            (("figures", "--out", "fifo"), "--out", "'fifo'"),
+            (("figures", "--out", "plain"), "--out", "'plain'"),
+            (("figures", "--out", "link.json"), "--out", "'link.json'"),
+            (("figures", "--seed", str(2**64)), "--seed", str(2**64)),
+            (("bench", "--json", "folder"), "--json", "'folder'"),
             (("verify", "--threads", "0"), "--threads", "0"),
             (("figures", "--profile", "huge"), "--profile", "'huge'"),
             (("figures", "--seed", "-3"), "--seed", "-3"),
@@ -341,6 +374,15 @@ def _cli_cases() -> list[Case]:
             (("sweep", "ridge_correction", "--grid", "q=0:1"), "--grid", "'q=0:1'"),
             (("sweep", "ridge_correction", "--grid", "D=10:x:3"), "--grid", "'D=10:x:3'"),
             (("sweep", "ridge_correction", "--workers", "0"), "--workers", "0"),
+            (("sweep", "ridge_correction", "--grid", "q=abc"), "--grid q=abc", "'abc'"),
+            (("sweep", "ridge_correction", "--grid", "q=0.5,1.5"), "--grid q=0.5,1.5", "1.5"),
+            (("sweep", "ridge_correction", "--grid", "D=40.5"), "--grid D=40.5", "40.5"),
+            (("sweep", "finite_size", "--grid", "method=sgd"), "--grid method=sgd", "'sgd'"),
+            (("sweep", "ridge_correction", "--seed", str(2**64)), "--seed", str(2**64)),
+            (("sweep", "ridge_correction", "--scheduler", "bad://x"), "--scheduler", "'bad'"),
+            (("sweep", "ridge_correction", "--scheduler", "tcp://host"), "--scheduler", "'tcp://host'"),
+            (("sweep", "ridge_correction", "--connect-timeout", "0"), "--connect-timeout", "0"),
+            (("sweep", "ridge_correction", "--out", "fifo"), "--out", "'fifo'"),
         ]
     ]
 
@@ -374,7 +416,8 @@ def render() -> str:
         "Every public function of `theory/` and `sim/` and every CLI option checks its domain and names the "
         "parameter, the value and the allowed range. Python calls raise `ValueError` (`TypeError` for a wrong "
         "number of arguments, and for an input of the wrong type: a string, a bool, a complex number, None; that "
-        "error is a `ValueError` too); the CLI exits 2 with click's usage error.",
+        "error is a `ValueError` too); the CLI exits 2 with one `Error:` (click's usage error) or `error:` line, "
+        "before any work starts.",
         "",
         "| call | parameter | bad input | message |",
         "|---|---|---|---|",
@@ -382,11 +425,6 @@ def render() -> str:
     for case in cases():
         lines.append(f"| `{_cell(case.call)}` | `{case.param}` | `{_cell(case.bad)}` | {_cell(message(case))} |")
     return "\n".join(lines) + "\n"
-
-
-def _shown(path: Path) -> str:
-    """The path as a reader of the checkout knows it."""
-    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -397,12 +435,12 @@ def main(argv: list[str] | None = None) -> int:
     if "--check" in args:
         current = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else None
         if current != text:
-            print(f"{_shown(DOC_PATH)} is stale: run `gentoys errors` and commit it", file=sys.stderr)
+            print(f"{DOC_PATH.absolute()} is stale: run `gentoys errors` and commit it", file=sys.stderr)
             return 1
-        print(f"{_shown(DOC_PATH)} is current")
+        print(f"{DOC_PATH.absolute()} is current")
         return 0
     write_atomic(DOC_PATH, text)
-    print(f"wrote {_shown(DOC_PATH)}")
+    print(f"wrote {DOC_PATH.absolute()}")
     return 0
 
 

@@ -228,5 +228,4 @@ class Result:
             out["why"] = o.why
         if o.readings:
             out["readings"] = [asdict(r) for r in o.readings]
-        out["seconds"] = round(self.seconds, 3)
         return out

@@ -41,7 +41,8 @@ def summary_line(results: Sequence[Result]) -> str:
 
 def report_json(ctx: Context, results: Sequence[Result]) -> dict[str, Any]:
     return {"schema_version": SCHEMA_VERSION, "profile": ctx.profile.name, "device": ctx.device, "seed": ctx.seed,
-            "counts": counts(results), "claims": [r.to_json() for r in results]}
+            "counts": counts(results), "claims": [r.to_json() for r in results],
+            "timing": {r.claim.id: round(r.seconds, 3) for r in results}}
 
 
 def _clean(obj: Any) -> Any:

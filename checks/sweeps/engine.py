@@ -48,15 +48,47 @@ class SweepResult:
         return int((self.table["status"] != "ok").sum())
 
 
+class SchedulerUnreachable(OSError):
+    """No scheduler answered at the address within the connect timeout."""
+
+
+def check_address(address: str) -> str:
+    """``address`` if it is a Dask scheduler address this installation can connect to (a known scheme, a
+    host and a port); a ValueError naming what is wrong otherwise. Nothing is contacted."""
+    from distributed.comm.addressing import parse_address
+    from distributed.comm.registry import get_backend
+
+    if not address.strip():
+        raise ValueError("an empty address: give one such as tcp://HOST:8786, or leave --scheduler out for a "
+                         "LocalCluster")
+    try:
+        scheme, _ = parse_address(address)
+        backend = get_backend(scheme)
+    except ValueError as exc:
+        raise ValueError(f"{address!r}: {exc}") from None
+    try:
+        backend.get_address_host_port(address)
+    except NotImplementedError:  # inproc:// and the like have no host:port
+        pass
+    except ValueError as exc:
+        raise ValueError(f"{address!r} is not SCHEME://HOST:PORT ({exc})") from None
+    return address
+
+
 @contextlib.contextmanager
 def connect(scheduler: str | None = None, workers: int | None = None,
-            memory_limit: str | int = "auto") -> Iterator["distributed.Client"]:  # noqa: F821
-    """A client of the cluster at ``scheduler``, or of a new ``LocalCluster`` of ``workers`` processes
-    (default: one per core), one thread each."""
+            memory_limit: str | int = "auto", timeout: float = 10.0) -> Iterator["distributed.Client"]:  # noqa: F821
+    """A client of the cluster at ``scheduler`` (SchedulerUnreachable when none answers within ``timeout``
+    seconds), or of a new ``LocalCluster`` of ``workers`` processes (default: one per core), one thread each."""
     from distributed import Client, LocalCluster
 
     if scheduler:
-        with Client(scheduler) as client:
+        try:
+            client = Client(scheduler, timeout=timeout)
+        except (OSError, TimeoutError) as exc:
+            raise SchedulerUnreachable(f"no scheduler answered at {scheduler} within {timeout:g} s "
+                                       f"({type(exc).__name__}: {exc})") from None
+        with client:
             yield client
         return
     n = workers or os.cpu_count() or 1

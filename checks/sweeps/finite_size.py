@@ -25,7 +25,7 @@ import pandas as pd
 import torch
 
 from gentoys.checks.sweeps.common import power_fit, pyplot, save_figure, stats
-from gentoys.checks.sweeps.spec import Point, Sweep
+from gentoys.checks.sweeps.spec import Axis, Point, Sweep
 
 Q = 0.7
 EPOCHS = 300  # heavy ball contracts by sqrt(q) = 0.84 per epoch at the MP edges: 1e-23 after 300
@@ -149,4 +149,5 @@ SWEEP = Sweep(
     theory="unregularized_plateau(q) = (1-q)/2 and ridge_plateau(q, lambda_R(q)) (Marchenko-Pastur); "
            "expected deviation O(1/D), exponent fitted",
     fixed={"q": Q, "epochs": EPOCHS, "n_sets": "min(256, max(16, 25600 // D))"},
+    axes={"D": Axis("int", 4), "method": Axis("choice", choices=tuple(EQUATION))},
 )

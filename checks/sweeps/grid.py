@@ -45,15 +45,26 @@ def _number(text: str) -> Any:
     return text
 
 
-def merge_grid(default: Mapping[str, tuple], overrides: list[str]) -> dict[str, tuple]:
-    """The default grid with the axes given on the command line replaced (unknown axes are an error)."""
+def merge_grid(default: Mapping[str, tuple], overrides: list[str],
+               axes: Mapping[str, "Axis"] | None = None) -> dict[str, tuple]:  # noqa: F821
+    """The default grid with the axes given on the command line replaced (unknown axes are an error); with
+    ``axes``, every value given is checked against its axis's domain (a ValueError naming the axis)."""
     grid = dict(default)
     for text in overrides:
         key, values = parse_axis(text)
         if key not in grid:
             raise ValueError(f"grid axis {key!r} is not an axis of this sweep (axes: {', '.join(grid)})")
+        if axes and key in axes:
+            checked = []
+            for v in values:
+                try:
+                    checked.append(axes[key].check(v))
+                except ValueError as exc:
+                    raise ValueError(f"{key} = {exc}") from None
+            values = tuple(checked)
         grid[key] = values
     return grid
+
 
 
 def expand(grid: Mapping[str, tuple]) -> list[Point]:

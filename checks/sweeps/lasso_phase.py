@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from gentoys.checks.sweeps.common import crossing, pyplot, save_figure, stats
-from gentoys.checks.sweeps.spec import Point, Sweep
+from gentoys.checks.sweeps.spec import Axis, Point, Sweep
 
 DIM = 200
 N_SETS = 16
@@ -114,4 +114,6 @@ SWEEP = Sweep(
              "difference; boundary = where the difference changes sign",
     theory="lasso_risk(q, sparsity, lam, D) from gentoys.theory when present; otherwise none (measured boundary only)",
     fixed={"D": DIM, "n_sets": N_SETS, "step_times_epochs": STEP_LENGTH},
+    axes={"q": Axis("real", 0, 1, low_open=True, high_open=True), "sparsity": Axis("real", 0, 1, low_open=True),
+          "lam": Axis("real", 0, low_open=True)},
 )

@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 
 from gentoys.checks.sweeps.common import pyplot, save_figure, stats
-from gentoys.checks.sweeps.spec import Point, Sweep
+from gentoys.checks.sweeps.spec import Axis, Point, Sweep
 
 DIM = 400
 N_SETS = 16
@@ -108,4 +108,6 @@ SWEEP = Sweep(
     theory="log(rate_momentum(q)) / log(rate_gd(q)) = log sqrt(q) / log R_0 (Marchenko-Pastur), and the same "
            "ratio from each set's own tuned rates",
     fixed={"D": DIM, "n_sets": N_SETS, "dtype": "float64"},
+    axes={"q": Axis("real", 0, 1, low_open=True, high_open=True),
+          "eps": Axis("real", 0, 1, low_open=True, high_open=True)},
 )

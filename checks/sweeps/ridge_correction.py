@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 
 from gentoys.checks.sweeps.common import crossing, pyplot, save_figure, stats, sub_seed
-from gentoys.checks.sweeps.spec import Point, Sweep
+from gentoys.checks.sweeps.spec import Axis, Point, Sweep
 
 LEVEL = 0.03  # the size the source document gives the correction at most
 N_SETS = 24
@@ -100,4 +100,5 @@ SWEEP = Sweep(
     theory="ridge_correction(q) at lam = lambda_R(q) (Marchenko-Pastur) and its 3 % crossing "
            "ridge_correction_crossing(0.03)",
     fixed={"n_sets": N_SETS, "lam": "lambda_R(q)", "level": LEVEL},
+    axes={"q": Axis("real", 0, 1, low_open=True, high_open=True), "D": Axis("int", 2)},
 )
