@@ -41,7 +41,9 @@ def _result(verdict: str, agreement: bool):
 @pytest.mark.parametrize("results,strict,code", [
     ([_result("confirmed", True), _result("refuted", True)], False, EXIT_OK),
     ([_result("confirmed", True), _result("refuted", True)], True, EXIT_FAILED),
-    ([_result("confirmed", True), _result("inconclusive", True)], True, EXIT_OK),
+    ([_result("confirmed", True), _result("inconclusive", True)], True, EXIT_FAILED),  # strict: confirmed only
+    ([_result("confirmed", True), _result("erratum", True)], True, EXIT_FAILED),
+    ([_result("confirmed", True), _result("erratum", True), _result("inconclusive", None)], False, EXIT_OK),
     ([_result("confirmed", False)], False, EXIT_FAILED),
     ([_result("refuted", False)], True, EXIT_FAILED),
 ])
