@@ -91,7 +91,7 @@ def test_verify_quiet_prints_only_the_summary(runner, tmp_path):
     result = invoke(runner, "verify", "-q", *CHEAP, "--json", str(path))
     assert result.exit_code == EXIT_OK
     assert result.output.strip().splitlines() == [
-        "2 claims: 2 confirmed, 0 refuted, 0 inconclusive; agreement failures: none"]
+        "2 seed claims: confirmed 2, erratum 0, refuted 0, inconclusive 0; agreement failures: none"]
     assert path.exists()
 
 
