@@ -219,6 +219,13 @@ class MarchenkoPastur:
         scale = "" if self.sigma2 == 1.0 else f", sigma2={self.sigma2:g}"
         return f"MarchenkoPastur(q={self.q:g}{scale})"
 
+    def _repr_latex_(self) -> str:
+        """Jupyter shows the frozen law as mathematics: its parameters, its atom and the edges of its continuous
+        part."""
+        scale = "" if self.sigma2 == 1.0 else f", \\sigma^2 = {self.sigma2:g}"
+        return (f"$\\mathrm{{MP}}(q = {self.q:g}{scale})$: an atom of mass $1 - q = {self.atom:.4g}$ at $0$ and a "
+                f"continuous part on $[\\lambda_-, \\lambda_+] = [{self.lower:.4g}, {self.upper:.4g}]$")
+
     @property
     def atom(self) -> float:
         """Probability of the eigenvalue 0: the fraction of flat directions."""

@@ -89,6 +89,9 @@ class _RidgeCorrection:
     def mp(self, q: float, lam: float | None = None):
         return correction_at_lambda_R.mp(q) if lam is None else _correction.mp(q, lam)
 
+    def _repr_latex_(self) -> str:
+        return _correction._repr_latex_() + r" ($\lambda$ defaults to $\lambda_R(q)$)"
+
     def __repr__(self) -> str:
         return "<ridge_correction(q, lam=lambda_R(q))>"
 
