@@ -23,7 +23,8 @@ from gentoys.checks.sweeps.spec import Axis, Point, Sweep
 
 DIM = 200
 N_SETS = 16
-TOL = 1e-6  # the lasso stops when its KKT violation is below TOL * lam on every set
+MAX_ITER = 150_000  # FISTA iterations before a point fails (NotConvergedError)
+TOL = 1e-4  # the lasso stops when its KKT violation is below TOL * lam on every set (the verify profiles' lasso_tol)
 
 
 def sparse_dim(sparsity: float) -> int:
@@ -52,7 +53,7 @@ def run_point(point: Point, seed: int, device: str) -> dict[str, float]:
                             teacher_per_set=True, seed=seed % (2**31), device=device, dtype=torch.float64)
     teacher, _, X = draw_problem(setting)
     spectrum = gram_spectrum(X)
-    lasso = solve_lasso(X, teacher, lam, spectrum[:, -1], tol=TOL)
+    lasso = solve_lasso(X, teacher, lam, spectrum[:, -1], tol=TOL, max_iter=MAX_ITER)
     lo, hi = extremes_of(spectrum, setting.zero_tol).T.cpu().numpy()
     S = solve_ridge(X, teacher, torch.as_tensor(tuning.lambda_R(lo, hi), dtype=X.dtype, device=X.device))
     ridge = (0.5 * ((S - teacher) ** 2).sum(-1)).cpu().numpy()
@@ -131,7 +132,9 @@ def figure(table: pd.DataFrame, summary: dict, out: Path) -> list[Path]:
 SWEEP = Sweep(
     name="lasso_phase",
     description="lasso vs ridge ell_gen over q x sparsity (x lam); the measured boundary",
-    grid={"q": tuple(round(v, 2) for v in np.linspace(0.1, 0.9, 9)), "sparsity": (0.05, 0.1, 0.2, 0.4),
+    # below q = 0.3 (and at sparsity 0.8 near q = 0.3) the lasso at lam = 0.005 does not reach its certificate
+    # within MAX_ITER iterations on this D
+    grid={"q": tuple(round(v, 2) for v in np.linspace(0.3, 0.9, 7)), "sparsity": (0.1, 0.2, 0.4, 0.6),
           "lam": (5e-3,)},
     run_point=run_point, peak_bytes=peak_bytes, summarize=summarize, figure=figure,
     measured=f"torch, {N_SETS} independent (sparse unit teacher, design) pairs at D = {DIM}: ell_gen of the "
