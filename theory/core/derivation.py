@@ -98,6 +98,8 @@ class Derived:
         self._lock = threading.RLock()
         self.__doc__ = derive.__doc__
         self.module = derive.__module__.rpartition(".")[2]
+        #: only the theory's own derivations are cached: the key covers theory/'s sources and nothing else
+        self.cacheable = derive.__module__.startswith("gentoys.theory.")
         self.source: str | None = None
 
     def __call__(self) -> SimpleNamespace:
@@ -110,7 +112,7 @@ class Derived:
     def _load(self) -> SimpleNamespace | None:
         from gentoys.theory.core import cache
 
-        if cache.mode() != "on":
+        if not self.cacheable or cache.mode() != "on":
             return None
         try:
             status, payload = cache.load(self.module)
@@ -132,7 +134,7 @@ class Derived:
             names = kept(self._derive())
         finally:
             records = stack.pop()
-        if cache.mode() != "off":
+        if self.cacheable and cache.mode() != "off":
             try:
                 cache.store(self.module, names, records)
             except ValueError:  # an unusable $GENTOYS_CACHE_DIR
