@@ -20,11 +20,17 @@ from scipy import integrate
 from gentoys.theory.core import derivation
 from gentoys.theory.core.domain import POSITIVE, RATIO_CLOSED, Domain, ParameterTypeError, shown, validate_int
 from gentoys.theory.core.formula import Formula, Param
+from gentoys.theory.core.lambdified import lambdify
 from gentoys.theory.core.symbols import below_one, lam, q, x, z
 
 _Q = Param(q, RATIO_CLOSED)
 #: raw moments available in closed form (from the series of the resolvent)
 _MAX_SERIES_MOMENT = 8
+
+
+def _clipped_arcsin(u):
+    """arcsin of an argument that rounding may push a hair past +-1 (module level: the cache pickles it by name)."""
+    return np.arcsin(np.clip(u, -1.0, 1.0))
 
 
 @derivation.derived
@@ -115,12 +121,12 @@ def derive():
     _density_ab = q * sp.sqrt((_b - x) * (x - _a)) / (2 * sp.pi * x)
     derivation.check(sp.simplify(_density_ab.subs({_a: lower_edge_expr, _b: upper_edge_expr}) ** 2
                                  - density_expr**2) == 0, "the density in terms of the edges is the derived density")
-    _density = sp.lambdify((q, _a, _b, x), _density_ab, "numpy")
+    _density = lambdify((q, _a, _b, x), _density_ab, "numpy")
     # Rounding can push an arcsine's argument a hair past +-1 at the edges.
-    _cdf_cont = sp.lambdify((q, _a, _b, x), q / (2 * sp.pi) * (_antiderivative - _antiderivative.subs(x, _a).replace(
-        sp.asin, lambda u: sp.asin(sp.cancel(u)))), [{"asin": lambda u: np.arcsin(np.clip(u, -1.0, 1.0))}, "numpy"])
-    _stieltjes = sp.lambdify((q, _edge_m, _edge_p, z), _stieltjes_generic, "numpy")
-    _moment_fns = [sp.lambdify(q, e, "numpy") for e in moment_exprs]
+    _cdf_cont = lambdify((q, _a, _b, x), q / (2 * sp.pi) * (_antiderivative - _antiderivative.subs(x, _a).replace(
+        sp.asin, lambda u: sp.asin(sp.cancel(u)))), [{"asin": _clipped_arcsin}, "numpy"])
+    _stieltjes = lambdify((q, _edge_m, _edge_p, z), _stieltjes_generic, "numpy")
+    _moment_fns = [lambdify(q, e, "numpy") for e in moment_exprs]
     return locals()
 
 
