@@ -100,10 +100,11 @@ def _masked_block(Q: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
     return torch.where(both, Q, torch.zeros_like(Q)) + torch.diag_embed((~valid).to(Q.dtype))
 
 
-def _polish(Q: torch.Tensor, c: torch.Tensor, x: torch.Tensor, lam: float) -> torch.Tensor:
+def _polish(Q: torch.Tensor, c: torch.Tensor, x: torch.Tensor, lam: float, rank: int) -> torch.Tensor:
     """The exact minimizer of 1/2 x^T Q x - c^T x + lam ||x||_1 if its support and signs are those of ``x``:
     Q_AA x_A = c_A - lam sign(x_A), x = 0 off A (one Cholesky on the support). Garbage (caught by the caller's
-    certificate) where that guess is wrong or Q_AA singular."""
+    certificate) where that guess is wrong; NaN where Q_AA is singular (more than ``rank`` coordinates, or a
+    failed Cholesky)."""
     support = x != 0
     a = max(1, int(support.sum(1).max()))
     perm = torch.argsort((~support).to(torch.int8), dim=1, stable=True)[:, :a]  # the support first
@@ -115,7 +116,8 @@ def _polish(Q: torch.Tensor, c: torch.Tensor, x: torch.Tensor, lam: float) -> to
     sol = torch.cholesky_solve(rhs[:, :, None], L)[:, :, 0]
     sol = torch.where(on & (info == 0)[:, None], sol, torch.zeros_like(sol))
     polished = torch.zeros_like(x).scatter_add_(1, perm, sol)
-    return torch.where((info == 0)[:, None], polished, torch.full_like(x, torch.nan))
+    fine = (info == 0) & (support.sum(1) <= rank)
+    return torch.where(fine[:, None], polished, torch.full_like(x, torch.nan))
 
 
 def _objective(qx: torch.Tensor, c: torch.Tensor, x: torch.Tensor, lam: float) -> torch.Tensor:
@@ -123,19 +125,19 @@ def _objective(qx: torch.Tensor, c: torch.Tensor, x: torch.Tensor, lam: float) -
     return (0.5 * qx - c).mul(x).sum(-1) + lam * x.abs().sum(-1)
 
 
-def _newton(Q: torch.Tensor, c: torch.Tensor, x: torch.Tensor, lam: float, steps: int) -> torch.Tensor:
+def _newton(Q: torch.Tensor, c: torch.Tensor, x: torch.Tensor, lam: float, steps: int, rank: int) -> torch.Tensor:
     """Semismooth Newton (primal-dual active set) steps: guess support and signs from one prox step at x of
     length 1 / mean diag Q (bolder than FISTA's 1 / lam_max, which keeps too many coordinates on an
     ill-conditioned block), solve exactly there (``_polish``), repeat from the result."""
     step = 1 / Q.diagonal(dim1=1, dim2=2).mean(-1, keepdim=True)
     for _ in range(steps):
         u = x - step * (torch.bmm(x[:, None, :], Q)[:, 0] - c)
-        x = _polish(Q, c, torch.sign(u) * (u.abs() > step * lam), lam)
+        x = _polish(Q, c, torch.sign(u) * (u.abs() > step * lam), lam, rank)
     return x
 
 
 def _fista(Q: torch.Tensor, c: torch.Tensor, x: torch.Tensor, lam: float, step: torch.Tensor, tol: torch.Tensor,
-           budget: int, check_every: int, newton_steps: int = 2) -> tuple[torch.Tensor, torch.Tensor]:
+           budget: int, check_every: int, rank: int, newton_steps: int = 2) -> tuple[torch.Tensor, torch.Tensor]:
     """FISTA with gradient restart on 1/2 x^T Q x - c^T x + lam ||x||_1 per set until its KKT violation is below
     ``tol`` (R,) lam, or ``budget`` iterations. At the checks (every ``check_every``, spaced out while they fail)
     a few Newton steps (``_newton``) are tried: their result ends the set when it passes the certificate, and
@@ -158,7 +160,7 @@ def _fista(Q: torch.Tensor, c: torch.Tensor, x: torch.Tensor, lam: float, step: 
         todo = ~done
         if it >= newton_at and bool(todo.any()):  # Newton on the support the prox step picks: exact once that support is right
             rows = todo.nonzero()[:, 0]
-            p = _newton(Q[rows], c[rows], x[rows], lam, newton_steps)
+            p = _newton(Q[rows], c[rows], x[rows], lam, newton_steps, rank)
             qp = torch.bmm(p[:, None, :], Q[rows])[:, 0]
             ok = kkt_violation(qp - c[rows], p, lam) / lam < tol[rows]  # NaN (a failed Cholesky) compares False
             qx = torch.bmm(x[rows, None, :], Q[rows])[:, 0]
@@ -225,7 +227,7 @@ def solve_lasso(X: torch.Tensor, teacher: torch.Tensor, lam: float, lam_max: tor
         c = torch.where(valid, torch.gather(b, 1, idx), torch.zeros_like(idx, dtype=b.dtype))
         x = torch.where(valid, torch.gather(S, 1, idx), torch.zeros_like(c))
         inner_tol = torch.clamp(0.2 * violation, min=0.5 * tol)  # loose while the working set is still growing
-        x, its = _fista(Q, c, x, lam, step, inner_tol, budget, check_every)
+        x, its = _fista(Q, c, x, lam, step, inner_tol, budget, check_every, X.shape[2])
         used = used + its
         S = torch.zeros_like(S).scatter_add_(1, idx, torch.where(valid, x, torch.zeros_like(x)))
         grad = gram(S) - b
