@@ -96,8 +96,9 @@ def _working_set(S: torch.Tensor, grad: torch.Tensor, lam: float, min_add: int) 
 
 def _masked_block(Q: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
     """Q on the valid coordinates, the identity on the padding (padded coordinates stay 0 in any solve)."""
-    both = valid[:, :, None] & valid[:, None, :]
-    return torch.where(both, Q, torch.zeros_like(Q)) + torch.diag_embed((~valid).to(Q.dtype))
+    Q = Q.masked_fill(~valid[:, :, None], 0).masked_fill_(~valid[:, None, :], 0)
+    Q.diagonal(dim1=1, dim2=2).add_((~valid).to(Q.dtype))
+    return Q
 
 
 def _polish(Q: torch.Tensor, c: torch.Tensor, x: torch.Tensor, lam: float, rank: int) -> torch.Tensor:
