@@ -159,7 +159,7 @@ def _fista(Q: torch.Tensor, c: torch.Tensor, x: torch.Tensor, lam: float, step: 
             continue
         done = kkt_violation(torch.bmm(x[:, None, :], Q)[:, 0] - c, x, lam) / lam < tol
         todo = ~done
-        if it >= newton_at and bool(todo.any()):  # Newton on the support the prox step picks: exact once that support is right
+        if it >= newton_at and bool(todo.any()):  # Newton on the prox step's support: exact once it is right
             rows = todo.nonzero()[:, 0]
             p = _newton(Q[rows], c[rows], x[rows], lam, newton_steps, rank)
             qp = torch.bmm(p[:, None, :], Q[rows])[:, 0]
