@@ -1,4 +1,4 @@
-"""The ``gentoys`` command line: verify, derive, figures, bench, errors, mutate.
+"""The ``gentoys`` command line: verify, derive, figures, report, bench, sweep, errors, cache, mutate.
 
 Exit codes, the same for every command:
 
@@ -13,6 +13,9 @@ Exit codes, the same for every command:
 
 ``-q/--quiet`` and ``-v/--verbose`` on the long commands (verify, figures,
 bench) choose between only the result, the default, and per-item detail.
+
+``gentoys --no-cache COMMAND`` derives the theory afresh instead of reading the disk cache of derivations
+(and writes nothing to it; child processes inherit the choice); ``derive --check`` never reads the cache.
 """
 from __future__ import annotations
 
@@ -136,12 +139,18 @@ def threads_option(default: int | None = None):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gentoys")
-def main() -> None:
+@click.option("--no-cache", is_flag=True,
+              help="Derive the theory afresh: neither read nor write the disk cache of derivations.")
+def main(no_cache: bool) -> None:
     """Derive, simulate and verify the claims of the generalization toy models.
 
     Exit codes: 0 ok; 1 a check failed (agreement failed, --strict and a claim refuted, a stale generated
     document); 2 bad input or a run that could not complete.
     """
+    if no_cache:
+        from gentoys.theory.core import cache as disk_cache
+
+        disk_cache.set_mode("off")
 
 
 @main.command()
@@ -261,11 +270,24 @@ def _device(name: str) -> str:
 @click.option("--out", type=OutputPath(), default=None,
               help="Where to write (default: docs/derivations.md of the source checkout).")
 def derive(check: bool, out: str | None) -> None:
-    """Regenerate docs/derivations.md from the SymPy derivations."""
+    """Regenerate docs/derivations.md from the SymPy derivations.
+
+    --check derives afresh (it checks the derivations themselves, so it never reads the disk cache; it
+    refreshes the cache's entries unless --no-cache).
+    """
     from gentoys.checks.outputs.docs import render
+    from gentoys.theory.core import cache as disk_cache
+
+    refresh = check and disk_cache.mode() == "on"
+    if refresh:
+        disk_cache.set_mode("refresh")
 
     path = Path(os.path.abspath(out if out is not None else _in_checkout("gentoys derive", "docs/derivations.md")))
-    text = render()
+    try:
+        text = render()
+    finally:
+        if refresh:
+            disk_cache.set_mode("on")
     if check:
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current != text:
@@ -413,6 +435,59 @@ def report(from_path: str | None, out: str, figures_dir: str | None, profile: st
     path = write_atomic(out, render(doc, figures))
     click.echo(f"report written to {path.resolve()}")
     sys.exit(code)
+
+
+@main.group()
+def cache() -> None:
+    """The disk cache of derivations: where it is, how big, which key; clear it.
+
+    Its folder is $GENTOYS_CACHE_DIR or the user's cache folder; entries are keyed by the theory's sources and
+    the SymPy, mpmath and Python versions, so an edit to theory/ never reads a stale entry.
+    """
+
+
+def _cache_module():
+    from gentoys.theory.core import cache as disk_cache
+
+    try:
+        disk_cache.cache_dir()
+    except ValueError as exc:
+        _fail(str(exc))
+    return disk_cache
+
+
+@cache.command("info")
+def cache_info() -> None:
+    """Print the cache folder, this checkout's key, its cached derivations and the size of every key's entries."""
+    disk_cache = _cache_module()
+    try:
+        info = disk_cache.info()
+    except OSError as exc:
+        _fail(f"cannot read the cache folder: {exc}")
+    other = {k: v for k, v in info["keys"].items() if not info["key"].startswith(k)}
+    click.echo(f"folder: {info['dir']}" + ("" if disk_cache.mode() != "off" else " (off: --no-cache or "
+                                           f"{disk_cache.ENV_OFF})"))
+    click.echo(f"key: {info['key']}")
+    click.echo(f"entries: {info['entry_dir']}")
+    click.echo(f"derivations cached: {len(info['modules'])}" + (f" ({', '.join(info['modules'])})"
+                                                                  if info["modules"] else ""))
+    click.echo(f"size: {_size(info['bytes'])} in all; other keys (older sources or versions): {len(other)}, "
+               f"{_size(sum(other.values()))} (`gentoys cache clear` removes them)")
+
+
+@cache.command("clear")
+def cache_clear() -> None:
+    """Remove every cached derivation (of every key); the next process derives afresh."""
+    disk_cache = _cache_module()
+    try:
+        files, size = disk_cache.clear()
+    except OSError as exc:
+        _fail(f"cannot clear the cache: {exc}")
+    click.echo(f"removed {files} files ({_size(size)}) from {disk_cache.cache_dir() / 'derivations'}")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:.1f} KiB" if n < 1024**2 else f"{n / 1024**2:.1f} MiB"
 
 
 @main.command()

@@ -32,3 +32,21 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "slow_property: a property whose examples cost ~0.1 s or more (simulation, quadrature, "
                    "minimization); leave it out of the long profile's run")
+
+
+def pytest_sessionstart(session):
+    """Point the disk cache of derivations at a folder of this session's (unless the caller chose one), so
+    tests and the processes they start never read or fill the user's cache."""
+    import tempfile
+
+    if "GENTOYS_CACHE_DIR" not in os.environ:
+        os.environ["GENTOYS_CACHE_DIR"] = tempfile.mkdtemp(prefix="gentoys-test-cache-")
+        session.config._gentoys_cache_dir = os.environ["GENTOYS_CACHE_DIR"]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import shutil
+
+    folder = getattr(session.config, "_gentoys_cache_dir", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)

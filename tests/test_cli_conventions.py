@@ -41,7 +41,9 @@ def _result(verdict: str, agreement: bool):
 @pytest.mark.parametrize("results,strict,code", [
     ([_result("confirmed", True), _result("refuted", True)], False, EXIT_OK),
     ([_result("confirmed", True), _result("refuted", True)], True, EXIT_FAILED),
-    ([_result("confirmed", True), _result("inconclusive", True)], True, EXIT_OK),
+    ([_result("confirmed", True), _result("inconclusive", True)], True, EXIT_FAILED),  # strict: confirmed only
+    ([_result("confirmed", True), _result("erratum", True)], True, EXIT_FAILED),
+    ([_result("confirmed", True), _result("erratum", True), _result("inconclusive", None)], False, EXIT_OK),
     ([_result("confirmed", False)], False, EXIT_FAILED),
     ([_result("refuted", False)], True, EXIT_FAILED),
 ])
@@ -89,7 +91,7 @@ def test_verify_quiet_prints_only_the_summary(runner, tmp_path):
     result = invoke(runner, "verify", "-q", *CHEAP, "--json", str(path))
     assert result.exit_code == EXIT_OK
     assert result.output.strip().splitlines() == [
-        "2 claims: 2 confirmed, 0 refuted, 0 inconclusive; agreement failures: none"]
+        "2 seed claims: confirmed 2, erratum 0, refuted 0, inconclusive 0; agreement failures: none"]
     assert path.exists()
 
 

@@ -25,6 +25,9 @@ COMMANDS = {
     "sweep": ["sweep", "ridge_correction", "--grid", "q=0.5", "--grid", "D=40", "--workers", "1",
               "--out", "{out}/sweep", "-q"],
     "errors --check": ["errors", "--check"],
+    # in a cache folder of their own ({out}/cache), so that clearing it takes nothing from the other runs
+    "cache info": ["cache", "info"],
+    "cache clear": ["cache", "clear"],
     **{f"derive --check (PYTHONHASHSEED={h})": ["derive", "--check"] for h in HASH_SEEDS},
 }
 
@@ -36,6 +39,8 @@ def _entry_point() -> list[str]:
 
 def _run(name: str, args: list[str], out: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONHASHSEED": name.partition("PYTHONHASHSEED=")[2].rstrip(")") or "0"}
+    if name.startswith("cache"):
+        env["GENTOYS_CACHE_DIR"] = str(out / "cache")
     argv = _entry_point() + [a.format(out=out) for a in args]
     return subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
 
@@ -109,6 +114,14 @@ def test_sweep_completes_and_writes_its_table(runs):
 @pytest.mark.slow
 def test_errors_check_completes(runs):
     _ok(runs[1]["errors --check"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["cache info", "cache clear"])
+def test_cache_commands_complete(runs, name):
+    out, results = runs
+    _ok(results[name])
+    assert str(out / "cache") in results[name].stdout
 
 
 def test_every_command_of_the_cli_is_run_end_to_end_here():

@@ -1,4 +1,5 @@
 """gentoys.theory.core.derivation: records with named steps, unique keys, and derivations run on first use."""
+import os
 import subprocess
 import sys
 
@@ -61,6 +62,12 @@ def test_importing_theory_derives_nothing_until_a_formula_is_used():
             "assert not REGISTRY, sorted(REGISTRY)\n"
             "lambda_R(0.7)\n"
             "print(' '.join(sorted(REGISTRY)))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert set(out.stdout.split()) == {"marchenko_pastur", "mp_limits", "tuning_gd", "tuning_momentum"}
+    fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env={**os.environ, "GENTOYS_NO_CACHE": "1"})
+    assert fresh.returncode == 0, fresh.stderr[-2000:]
+    assert set(fresh.stdout.split()) == {"marchenko_pastur", "mp_limits", "tuning_gd", "tuning_momentum"}
+    # from the disk cache (filled by the first call of a process that may use it), no more than that
+    for _ in range(2):
+        cached = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert cached.returncode == 0, cached.stderr[-2000:]
+        assert set(cached.stdout.split()) <= set(fresh.stdout.split())

@@ -136,6 +136,29 @@ def test_an_unconverged_torch_lasso_fails_the_coordinate_descent_route(monkeypat
         return gens, supports, {**gap, "max_relative_gen_gap": 10 * claims.CONVERGED_GEN_GAP}
 
     monkeypatch.setattr(claims, "sklearn_on_run", unconverged)
-    outcome = run("lasso_state_evolution")
+    outcome = load_all()["lasso_state_evolution"].check(Context(tiny("tiny-lasso")))  # nothing cached yet
     route = next(e for e in outcome.evidence if "torch solution" in e.summary)
     assert route.agrees is False and outcome.agreement is False
+
+
+def test_coordinate_descent_runs_once_per_instance_for_both_claims(monkeypatch):
+    """lasso_state_evolution and lasso_support_fraction read the same coordinate-descent solutions: within one
+    context each instance is solved once, and both claims judge as when each solved its own."""
+    calls = []
+
+    def counted(X, T, lam):
+        calls.append(lam)
+        return sklearn_lasso(X, T, lam)
+
+    monkeypatch.setattr(lasso_runs, "sklearn_lasso", counted)
+    ctx = Context(tiny("tiny-lasso"))
+    both = [load_all()[cid].check(ctx) for cid in ("lasso_state_evolution", "lasso_support_fraction")]
+    per_setting = min(ctx.profile.lasso_sets, 8)
+    assert len(calls) == len(claims.SETTINGS) * per_setting
+    alone = load_all()["lasso_support_fraction"].check(Context(tiny("tiny-lasso")))
+    assert len(calls) == 2 * len(claims.SETTINGS) * per_setting
+    assert _n(alone) == _n(both[1])
+
+
+def _n(outcome):
+    return next(e for e in outcome.evidence if e.kind == "N").numbers

@@ -106,9 +106,24 @@ def test_tiny_points_of_the_simulated_sweeps(monkeypatch, tmp_path):
     assert ms["speedup_mean"] > 1
     assert ms["theory_mp"] == pytest.approx(math.log(math.sqrt(0.5)) / math.log((kappa - 1) / (kappa + 1)), rel=1e-9)
     monkeypatch.setattr(lasso_phase, "N_SETS", 4)
-    monkeypatch.setattr(lasso_phase, "STEP_LENGTH", 10.0)
+    monkeypatch.setattr(lasso_phase, "DIM", 60)
     lp = lasso_phase.run_point({"q": 0.5, "sparsity": 0.1, "lam": 5e-3}, 1, "cpu")
     assert lp["ridge_mean"] > 0 and lp["lasso_mean"] > 0
+    # the converged, certified lasso; the state evolution beside it, within a few standard errors at D = 60
+    assert lp["lasso_kkt_max"] < lasso_phase.TOL
+    assert abs(lp["lasso_mean"] - lp["theory_lasso"]) < 4 * lp["lasso_se"] + lp["theory_lasso"] / math.sqrt(60)
     table = pd.DataFrame([{"q": q, "sparsity": 0.1, "lam": 5e-3, **lp} for q in (0.5, 0.7)])
     summary = lasso_phase.summarize(table)
+    key = "sparsity=0.1, lam=0.005"
+    z = summary["lasso_vs_state_evolution_max_z"][key]
+    # a measurement ten times off the state evolution shows as a much larger gap
+    wrong = table.assign(lasso_mean=table["lasso_mean"] * 10)
+    assert lasso_phase.summarize(wrong)["lasso_vs_state_evolution_max_z"][key] > max(3 * z, 5)
+    # the predicted boundary is where the predicted difference changes sign: lasso wins above it
+    qb = summary["predicted_boundary_q"][key]
+    curve = lasso_phase.predicted_curve(np.array([0.5, 0.7]), 0.1, 5e-3)
+    if math.isnan(qb):  # no sign change on [0.5, 0.7]
+        assert np.sign(curve[0]) == np.sign(curve[1])
+    else:
+        assert curve[0] < 0 < curve[1]
     assert len(lasso_phase.figure(table, summary, tmp_path)) == 2

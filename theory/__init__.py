@@ -41,6 +41,7 @@ _EXPORTS = {
     "group_ridge_solution": "two_layer",
     "lasso_risk": "lasso",
     "lasso_optimal_lam": "lasso",
+    "lasso_risk_teacher": "lasso_teacher",
     "donoho_tanner": "lasso",
     "donoho_tanner_sparsity": "lasso",
 }

@@ -19,6 +19,7 @@ import numpy as np
 import sympy as sp
 
 from gentoys.theory.core import derivation
+from gentoys.theory.core.lambdified import lambdify
 from gentoys.theory.core.domain import MOMENTUM, NON_NEGATIVE, POSITIVE, REAL, Domain, validate_int
 from gentoys.theory.core.symbols import S0, T, beta, eta, h, lam, n_steps
 
@@ -67,7 +68,7 @@ def derive():
     )
     discrete.step(r"Its difference to the rsolve solution at $t=2..5$:", sp.Matrix(_cheb_check).T)
     #: e_t / e_0 from the closed form, one step count at a time (tests check it against ``mode_errors``).
-    closed_form_error = sp.lambdify(
+    closed_form_error = lambdify(
         (n_steps, beta, eta, _hh),
         chebyshev_form.subs({_rho: sp.sqrt(beta), _c: (1 + beta - eta * _hh) / (2 * sp.sqrt(beta))}),
         modules=["scipy", "numpy"],

@@ -23,7 +23,7 @@ import sympy as sp
 from scipy import optimize
 
 from gentoys.theory.core import derivation
-from gentoys.theory.core.domain import NON_NEGATIVE, POSITIVE, Domain, validate_int
+from gentoys.theory.core.domain import NON_NEGATIVE, POSITIVE, REAL, Domain, validate_int
 from gentoys.theory.core.formula import Formula, Param
 from gentoys.theory.core.symbols import q
 
@@ -39,6 +39,7 @@ _y = sp.Symbol("y", real=True)
 _sd = sp.Symbol("s", positive=True)  # standard deviation of the pseudo-datum Y
 _th = sp.Symbol("theta", positive=True)  # threshold
 _v = sp.Symbol("v", positive=True)  # variance of a non-zero teacher coordinate, 1/eps
+x0 = sp.Symbol("x_0", real=True)  # one coordinate of sqrt(D) T
 
 
 def stable(expr: sp.Expr) -> sp.Expr:
@@ -113,6 +114,32 @@ def derive():
     )
     D.step(r"Then $\ell_{\rm gen}=\frac12{\rm MSE}=\frac q2(\tau^2-\sigma^2)$.")
 
+    # -- one fixed teacher: the prior replaced by the empirical distribution of its coordinates --------------
+    D.step(
+        r"One fixed teacher (a single draw simulated over many designs): the average over the prior becomes the mean "
+        r"over the coordinates of $x_0=\sqrt D T$, the prior replaced by their empirical distribution. Per "
+        r"coordinate, with $Y=x_0+\tau Z$ and $\theta=\alpha\tau$: $\eta-x_0=\tau Z-\theta$ where $Y>\theta$, "
+        r"$\tau Z+\theta$ where $Y<-\theta$ and $-x_0$ in between.",
+    )
+    _z, _c = sp.Symbol("z", real=True), sp.Symbol("c", real=True)
+    _phi = sp.exp(-_z**2 / 2) / sp.sqrt(2 * sp.pi)
+    tail_moment = D.step(r"With $b=x_0/\tau$ the two tails are $\tau^2G(\alpha\mp b)$ (the lower one by $Z\to-Z$), "
+                         r"$G(c)=\int_c^\infty(z-\alpha)^2\varphi(z)dz$:",
+                         canonical(sp.integrate((_z - alpha) ** 2 * _phi, (_z, _c, sp.oo))))
+    tail_mass = D.step(r"and the middle has mass $1-Q(\alpha-b)-Q(\alpha+b)$, $Q(c)=\int_c^\infty\varphi$:",
+                       canonical(sp.integrate(_phi, (_z, _c, sp.oo))))
+    _b = x0 / tau
+    mse_coordinate = D.step(
+        r"${\rm mse}(x_0;\alpha,\tau)=E_Z[(\eta(x_0+\tau Z;\alpha\tau)-x_0)^2]$:",
+        tau**2 * (tail_moment.subs(_c, alpha - _b) + tail_moment.subs(_c, alpha + _b))
+        + x0**2 * (1 - tail_mass.subs(_c, alpha - _b) - tail_mass.subs(_c, alpha + _b)))
+    slope_coordinate = D.step(r"and $P(|x_0+\tau Z|>\alpha\tau)$:",
+                              tail_mass.subs(_c, alpha - _b) + tail_mass.subs(_c, alpha + _b))
+    coordinate_large_tau = D.step(
+        r"${\rm MSE}={\rm mean}_i\,{\rm mse}(x_{0,i})$ and $\langle\eta'\rangle$ likewise enter the same fixed point "
+        r"and calibration. As $\tau\to\infty$, ${\rm mse}/\tau^2$ tends to the zero atom's share for every $x_0$, "
+        r"so $\alpha_{\min}(q)$ is the prior's:", canonical(sp.limit(mse_coordinate / tau**2, tau, sp.oo)))
+
     # -- the Donoho-Tanner line -----------------------------------------------------
     DT = derivation.new(
         "donoho_tanner",
@@ -147,6 +174,11 @@ soft_threshold_slope = Formula("soft_threshold_slope", lambda: stable(derive().s
                                "E[eta'(x0 + tau Z; alpha tau)] = P(|x0 + tau Z| > alpha tau)")
 minimax_risk = Formula("minimax_risk", lambda: stable(derive().minimax_expr), (_A, _EPS), "lim_{tau -> 0} MSE / tau^2")
 alpha_min_risk = Formula("alpha_min_risk", lambda: stable(derive().large_tau), (_A, _EPS), "lim_{tau -> oo} MSE / tau^2")
+coordinate_mse = Formula("coordinate_mse", lambda: derive().mse_coordinate,
+                         (_A, _T, Param(x0, REAL, "x0")),
+                         "E_Z[(eta(x0 + tau Z; alpha tau) - x0)^2] at one fixed coordinate x0")
+coordinate_slope = Formula("coordinate_slope", lambda: derive().slope_coordinate,
+                           (_A, _T, Param(x0, REAL, "x0")), "P(|x0 + tau Z| > alpha tau) at one fixed coordinate x0")
 dt_sparsity_of_alpha = Formula("dt_sparsity_of_alpha", lambda: derive().eps_of_alpha, (_A,), "sparsity whose minimax threshold is alpha")
 dt_ratio_of_alpha = Formula("dt_ratio_of_alpha", lambda: derive().delta_of_alpha, (_A,), "Donoho-Tanner q at that sparsity")
 
@@ -183,13 +215,13 @@ def _alpha_min(q_value: float, sparsity: float) -> float:
     return optimize.brentq(f, 1e-12, 40.0, xtol=1e-14) if f(1e-12) > 0 else 0.0
 
 
-def state_tau(a: float, q_value: float, sparsity: float, sig2: float) -> float:
-    """The lasso's fixed point tau(alpha): the largest solution of tau^2 = sig2 + MSE(alpha, tau)/q."""
-    if a <= _alpha_min(q_value, sparsity):
+def _tau_of(mse, a: float, q_value: float, sig2: float, a_min: float, second_moment: float = 1.0) -> float:
+    """The largest solution of tau^2 = sig2 + mse(alpha, tau)/q for a prior given by its ``mse``."""
+    if a <= a_min:
         return math.inf
     # h(tau) = F(tau^2)/tau^2 - 1 decreases in tau (F concave, F(0) >= 0): one sign change at most.
-    h = lambda lt: (sig2 + _mse(a, math.exp(lt), sparsity) / q_value) / math.exp(2 * lt) - 1  # noqa: E731
-    hi = 0.5 * math.log(sig2 + 1 / q_value) + 1.0
+    h = lambda lt: (sig2 + mse(a, math.exp(lt)) / q_value) / math.exp(2 * lt) - 1  # noqa: E731
+    hi = 0.5 * math.log(sig2 + second_moment / q_value) + 1.0
     while h(hi) > 0:
         hi += 2.0
     lo = hi - 4.0
@@ -203,6 +235,11 @@ def state_tau(a: float, q_value: float, sparsity: float, sig2: float) -> float:
     return math.exp(optimize.brentq(h, lo, hi, xtol=1e-13, rtol=1e-13))
 
 
+def state_tau(a: float, q_value: float, sparsity: float, sig2: float) -> float:
+    """The lasso's fixed point tau(alpha): the largest solution of tau^2 = sig2 + MSE(alpha, tau)/q."""
+    return _tau_of(lambda a_, t: _mse(a_, t, sparsity), a, q_value, sig2, _alpha_min(q_value, sparsity))
+
+
 def calibration(a: float, q_value: float, sparsity: float, sig2: float, tau_value: float | None = None) -> float:
     """lam_BM(alpha) = alpha tau (1 - <eta'>/q) at the lasso's fixed point."""
     t = state_tau(a, q_value, sparsity, sig2) if tau_value is None else tau_value
@@ -212,24 +249,28 @@ def calibration(a: float, q_value: float, sparsity: float, sig2: float, tau_valu
 
 
 def _solve_alpha(target: float, q_value: float, sparsity: float, sig2: float) -> float:
-    """The alpha whose calibration is ``target``: the last upward crossing on a geometric grid above alpha_min
+    """The alpha whose calibration is ``target`` at the prior of sparsity ``sparsity``."""
+    return _solve_alpha_of(lambda a: calibration(a, q_value, sparsity, sig2), target,
+                           _alpha_min(q_value, sparsity), f"q={q_value:g}, sparsity={sparsity:g}")
+
+
+def _solve_alpha_of(calibrate, target: float, a_lo: float, where: str) -> float:
+    """The alpha with ``calibrate(alpha) == target``: the last upward crossing on a geometric grid above alpha_min
     (the calibration is non-decreasing, so it is the only one), refined by Brent's method."""
-    a_lo = _alpha_min(q_value, sparsity)
     grid = a_lo + np.geomspace(1e-9, 2.0, 60)
-    values = [calibration(a, q_value, sparsity, sig2) - target for a in grid]
+    values = [calibrate(a) - target for a in grid]
     while values[-1] < 0:
         grid = np.append(grid, 2 * grid[-1])
-        values.append(calibration(grid[-1], q_value, sparsity, sig2) - target)
+        values.append(calibrate(grid[-1]) - target)
         if not math.isfinite(values[-1]):
             raise ValueError(f"lam sqrt(dim)={target:g} is beyond the range the state evolution is resolved on at "
-                             f"q={q_value:g}, sparsity={sparsity:g}: its threshold alpha={grid[-1]:g} overflows; "
-                             f"lam sqrt(dim) must be below about {calibration(grid[-2], q_value, sparsity, sig2):g} here")
+                             f"{where}: its threshold alpha={grid[-1]:g} overflows; "
+                             f"lam sqrt(dim) must be below about {calibrate(grid[-2]):g} here")
     up = [i for i in range(len(values) - 1) if values[i] < 0 <= values[i + 1]]
     if not up:
         raise ArithmeticError(f"the calibration does not cross lam_BM={target:g} above alpha_min={a_lo:g}")
     i = up[-1]
-    return optimize.brentq(lambda a: calibration(a, q_value, sparsity, sig2) - target, grid[i], grid[i + 1],
-                           xtol=1e-14, rtol=1e-14)
+    return optimize.brentq(lambda a: calibrate(a) - target, grid[i], grid[i + 1], xtol=1e-14, rtol=1e-14)
 
 
 def lasso_risk(q: float, sparsity: float, lam: float, dim: int, noise: float = 0.0) -> LassoRisk:

@@ -20,11 +20,17 @@ from scipy import integrate
 from gentoys.theory.core import derivation
 from gentoys.theory.core.domain import POSITIVE, RATIO_CLOSED, Domain, ParameterTypeError, shown, validate_int
 from gentoys.theory.core.formula import Formula, Param
+from gentoys.theory.core.lambdified import lambdify
 from gentoys.theory.core.symbols import below_one, lam, q, x, z
 
 _Q = Param(q, RATIO_CLOSED)
 #: raw moments available in closed form (from the series of the resolvent)
 _MAX_SERIES_MOMENT = 8
+
+
+def _clipped_arcsin(u):
+    """arcsin of an argument that rounding may push a hair past +-1 (module level: the cache pickles it by name)."""
+    return np.arcsin(np.clip(u, -1.0, 1.0))
 
 
 @derivation.derived
@@ -115,12 +121,12 @@ def derive():
     _density_ab = q * sp.sqrt((_b - x) * (x - _a)) / (2 * sp.pi * x)
     derivation.check(sp.simplify(_density_ab.subs({_a: lower_edge_expr, _b: upper_edge_expr}) ** 2
                                  - density_expr**2) == 0, "the density in terms of the edges is the derived density")
-    _density = sp.lambdify((q, _a, _b, x), _density_ab, "numpy")
+    _density = lambdify((q, _a, _b, x), _density_ab, "numpy")
     # Rounding can push an arcsine's argument a hair past +-1 at the edges.
-    _cdf_cont = sp.lambdify((q, _a, _b, x), q / (2 * sp.pi) * (_antiderivative - _antiderivative.subs(x, _a).replace(
-        sp.asin, lambda u: sp.asin(sp.cancel(u)))), [{"asin": lambda u: np.arcsin(np.clip(u, -1.0, 1.0))}, "numpy"])
-    _stieltjes = sp.lambdify((q, _edge_m, _edge_p, z), _stieltjes_generic, "numpy")
-    _moment_fns = [sp.lambdify(q, e, "numpy") for e in moment_exprs]
+    _cdf_cont = lambdify((q, _a, _b, x), q / (2 * sp.pi) * (_antiderivative - _antiderivative.subs(x, _a).replace(
+        sp.asin, lambda u: sp.asin(sp.cancel(u)))), [{"asin": _clipped_arcsin}, "numpy"])
+    _stieltjes = lambdify((q, _edge_m, _edge_p, z), _stieltjes_generic, "numpy")
+    _moment_fns = [lambdify(q, e, "numpy") for e in moment_exprs]
     return locals()
 
 
@@ -218,6 +224,13 @@ class MarchenkoPastur:
     def __repr__(self) -> str:
         scale = "" if self.sigma2 == 1.0 else f", sigma2={self.sigma2:g}"
         return f"MarchenkoPastur(q={self.q:g}{scale})"
+
+    def _repr_latex_(self) -> str:
+        """Jupyter shows the frozen law as mathematics: its parameters, its atom and the edges of its continuous
+        part."""
+        scale = "" if self.sigma2 == 1.0 else f", \\sigma^2 = {self.sigma2:g}"
+        return (f"$\\mathrm{{MP}}(q = {self.q:g}{scale})$: an atom of mass $1 - q = {self.atom:.4g}$ at $0$ and a "
+                f"continuous part on $[\\lambda_-, \\lambda_+] = [{self.lower:.4g}, {self.upper:.4g}]$")
 
     @property
     def atom(self) -> float:

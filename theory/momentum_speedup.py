@@ -24,6 +24,7 @@ import sympy as sp
 from gentoys.theory.core import derivation
 from gentoys.theory.core.domain import RATIO, Domain, validate_int
 from gentoys.theory.core.formula import Formula, Param
+from gentoys.theory.core.lambdified import lambdify
 from gentoys.theory.core.symbols import beta, eta, q, s
 from gentoys.theory.core.symbols import n_steps as n  # step count
 from gentoys.theory.mp_limits import rate_gd as _rate_gd
@@ -111,7 +112,7 @@ def derive():
         s ** (2 * n), name="heavy_ball_excess")
     hb_excess = sp.powdenest(hb_excess_s.subs(s, sp.sqrt(q)), force=True)
     for k in range(7):  # the closed form against the theta integral at q = 7/10
-        f = sp.lambdify(theta, (weight * e_hb**2).subs({n: k, s: sp.sqrt(sp.Rational(7, 10))}), "mpmath")
+        f = lambdify(theta, (weight * e_hb**2).subs({n: k, s: sp.sqrt(sp.Rational(7, 10))}), "mpmath")
         val = mpmath.quad(f, [0, mpmath.pi / 2, mpmath.pi])
         derivation.check(abs(val - mpmath.mpf("0.7") ** k) < 1e-12, f"heavy-ball excess at n = {k}")
 

@@ -17,6 +17,7 @@ from scipy import optimize
 from gentoys.theory.core import derivation
 from gentoys.theory.core.domain import POSITIVE, RATIO, Domain
 from gentoys.theory.core.formula import Formula, Param
+from gentoys.theory.core.lambdified import lambdify
 from gentoys.theory.core.symbols import lam, q, s
 
 
@@ -38,7 +39,7 @@ def derive():
     correction_at_R_expr = correction.step(r"At $\lambda=\lambda_R$, in $s=\sqrt q$:", sp.factor(_at_R_s))
     limit_q1 = correction.step(r"Limit $q\to1^-$:", sp.nsimplify(sp.limit(_at_R_s, s, 1, "-")))
     limit_q0 = correction.step(r"Limit $q\to0^+$:", sp.limit(_at_R_s, s, 0, "+"))
-    _d_ds = sp.lambdify(s, sp.diff(_at_R_s, s), "numpy")
+    _d_ds = lambdify(s, sp.diff(_at_R_s, s), "numpy")
     _grid = np.linspace(1e-3, 1 - 1e-6, 20001)
     _interior_critical = int(np.count_nonzero(np.diff(np.sign(_d_ds(_grid)))))
     correction.step(
@@ -88,6 +89,9 @@ class _RidgeCorrection:
 
     def mp(self, q: float, lam: float | None = None):
         return correction_at_lambda_R.mp(q) if lam is None else _correction.mp(q, lam)
+
+    def _repr_latex_(self) -> str:
+        return _correction._repr_latex_() + r" ($\lambda$ defaults to $\lambda_R(q)$)"
 
     def __repr__(self) -> str:
         return "<ridge_correction(q, lam=lambda_R(q))>"

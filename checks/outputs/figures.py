@@ -23,6 +23,7 @@ from gentoys.sim.spectra import sample_gram  # noqa: E402
 from gentoys.theory import gradient_flow as gf  # noqa: E402
 from gentoys.theory.curves import mp_curves  # noqa: E402
 from gentoys.theory.lasso import donoho_tanner, lasso_risk  # noqa: E402
+from gentoys.theory.lasso_teacher import lasso_risk_teacher  # noqa: E402
 from gentoys.theory.marchenko_pastur import MarchenkoPastur  # noqa: E402
 from gentoys.theory.mp_limits import lambda_R  # noqa: E402
 
@@ -72,26 +73,31 @@ def gen_linear(ctx: Context, out: Path) -> list[Path]:
 
 
 def gen_linear_sparse(ctx: Context, out: Path, lasso_lam: float = seed.lasso_lambdas[0]) -> list[Path]:
-    """Random vs sparse teacher, GD / ridge / lasso, side by side."""
+    """Random vs sparse teacher, GD / ridge / lasso, side by side, with the lasso's state evolution: for the one
+    teacher simulated (dashed: the prior replaced by its coordinates) and averaged over the prior (dotted)."""
     runs = sparse_teacher_runs(ctx, lasso_lam)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
     rows = []
     for ax, (teacher, run) in zip(axes, runs.items()):
-        epochs = np.arange(run.setting.epochs + 1)
-        eps = run.setting.sparse_dim / run.setting.dim if teacher == "sparse" else 1.0
-        plateau = lasso_risk(run.setting.q, eps, lasso_lam, run.setting.dim).gen_loss
-        for m in run.setting.methods:
+        s = run.setting
+        epochs = np.arange(s.epochs + 1)
+        eps = s.sparse_dim / s.dim if teacher == "sparse" else 1.0
+        prior = lasso_risk(s.q, eps, lasso_lam, s.dim).gen_loss
+        this = lasso_risk_teacher(run.teacher.double().cpu().numpy(), s.q, lasso_lam).gen_loss
+        for m in s.methods:
             mean = run.gen_loss[:, :, run.method_index(m)].double().mean(1).cpu().numpy()
             line, = ax.plot(epochs, mean, label=LABELS[m])
             if m == "lasso":
-                ax.axhline(plateau, color=line.get_color(), ls="--", lw=1, label="lasso, state evolution")
+                ax.axhline(this, color=line.get_color(), ls="--", lw=1, label="state evolution, this teacher")
+                ax.axhline(prior, color=line.get_color(), ls=":", lw=0.8, label="state evolution, teacher prior")
             rows += [{"teacher": teacher, "method": m, "epoch": int(e), "mean_gen_loss": v,
-                      "lasso_state_evolution": plateau} for e, v in zip(epochs, mean)]
+                      "lasso_state_evolution_teacher": this, "lasso_state_evolution_prior": prior}
+                     for e, v in zip(epochs, mean)]
         ax.set(yscale="log", xlabel="epoch", title=f"{teacher} teacher")
         ax.legend(fontsize=8)
     axes[0].set_ylabel(r"$\ell_{\rm gen}$")
     fig.suptitle(f"Sparse (d = 0.4 D) vs random teacher, lasso $\\lambda$ = {lasso_lam:g}, "
-                 f"{runs['random'].setting.n_sets} data sets")
+                 f"{runs['random'].setting.n_sets} data sets, one teacher each")
     return _save(fig, rows, out, "gen_linear_sparse")
 
 
@@ -177,40 +183,53 @@ def factor_spectrum(ctx: Context, out: Path, lams: tuple[float, ...] = (0.5, 1.5
 
 
 def _network_figure(ctx: Context, out: Path, model: str, name: str, title: str) -> list[Path]:
-    """Averaged train and validation curves per method, and log10|M_ij| of lasso and ridge (first data set)."""
+    """Averaged train and validation curves per method (validation on an axis of its own, fitted to the mean
+    curves, bands clipped to it), and log10|M_ij| of lasso and ridge (first data set)."""
     run = network_run(ctx, model)
     s = run.setting
     epochs = run.epochs.numpy()
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.3), gridspec_kw={"width_ratios": [1.3, 1, 1]})
+    fig, axes = plt.subplots(1, 4, figsize=(19, 4.3), gridspec_kw={"width_ratios": [1, 1, 1, 1]})
+    train_ax, val_ax = axes[0], axes[1]
     rows = [{"epoch": int(e)} for e in epochs]
+    val_means = []
     for method in s.methods:
         j = run.method(method.name)
         color = None
-        for which, hist, ls in (("train", run.train_loss, ":"), ("val", run.val_loss, "-")):
+        for which, hist, ax in (("train", run.train_loss, train_ax), ("val", run.val_loss, val_ax)):
             losses = hist[:, :, j].double().cpu().numpy()
             mean, se = losses.mean(1), losses.std(1, ddof=1) / np.sqrt(losses.shape[1])
-            line, = axes[0].plot(epochs, mean, ls=ls, color=color, label=f"{method.name} ({which})")
+            line, = ax.plot(epochs, mean, color=color, label=method.name)
             color = line.get_color()
-            if which == "val":  # on the log axis the band's lower edge is kept above a tenth of the mean
-                axes[0].fill_between(epochs, np.maximum(mean - 2 * se, mean / 10), mean + 2 * se, color=color,
-                                     alpha=0.15)
+            if which == "val":  # the axis is fitted to the means past the first 5 % of epochs (the drop from init)
+                val_means.append(mean[epochs >= 0.05 * epochs[-1]])
+                ax.fill_between(epochs, mean - 2 * se, mean + 2 * se, color=color, alpha=0.15)
             for row, a, b in zip(rows, mean, se):
                 row.update({f"{method.name}_{which}_mean": a, f"{method.name}_{which}_se": b})
     if model == "two_layer":
-        axes[0].axhline((1 - s.q) / 2, color="k", ls="--", lw=1, label=r"linear theory $\frac{1}{2}(1-q)$")
-    axes[0].set(yscale="log", xlabel="epoch", ylabel="loss",
-                title=f"mean of {s.n_sets} data sets\n(dotted: train; solid: validation, band 2 s.e.)")
-    axes[0].legend(fontsize=7)
-    for ax, method in zip(axes[1:], ("lasso", "ridge")):
+        theory = (1 - s.q) / 2
+        val_ax.axhline(theory, color="k", ls="--", lw=1, label=r"linear theory $\frac{1}{2}(1-q)$")
+        val_means.append(np.array([theory]))
+    lo, hi = min(float(m.min()) for m in val_means), max(float(m.max()) for m in val_means)
+    if hi > 10 * lo > 0:  # the curves span more than a decade: log axis, a tenth of a decade of margin
+        val_ax.set(yscale="log", ylim=(lo / 10**0.1, hi * 10**0.1))
+    else:
+        pad = 0.08 * (hi - lo) if hi > lo else 0.05 * abs(hi)
+        val_ax.set_ylim(lo - pad, hi + pad)
+    train_ax.set(yscale="log", xlabel="epoch", ylabel="training loss", title=f"train, mean of {s.n_sets} data sets")
+    val_ax.set(xlabel="epoch", ylabel="validation loss",
+               title="validation, mean (band 2 s.e., clipped;\naxis fitted to the means after 5 % of epochs)")
+    train_ax.legend(fontsize=7)
+    val_ax.legend(fontsize=7)
+    for ax, method in zip(axes[2:], ("lasso", "ridge")):
         j = run.method(method)
         M = run.M[j, 0].abs().double().cpu().numpy()
         order = np.argsort(-(np.linalg.norm(M, axis=0) * run.V[j, 0].abs().double().cpu().numpy()), kind="stable")
         with np.errstate(divide="ignore"):
             img = ax.imshow(np.log10(M[:, order]), aspect="auto", cmap="viridis", vmin=-6, vmax=0,
                             interpolation="nearest")
-        ax.set(title=f"{method}: $\\log_{{10}}|M_{{ij}}|$ (white: exactly 0)", ylabel="input i",
+        ax.set(title=f"{method}: $\\log_{{10}}|M_{{ij}}|$ (white: exactly 0)", ylabel="input i" if method == "lasso" else "",
                xlabel=r"hidden unit, by $\Vert M_{:j}\Vert\,|V_j|$ (largest first)")
-    fig.colorbar(img, ax=axes[1:], shrink=0.8)
+    fig.colorbar(img, ax=axes[2:], shrink=0.8)
     fig.suptitle(title, y=1.04)
     return _save(fig, rows, out, name)
 

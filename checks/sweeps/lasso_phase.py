@@ -1,15 +1,14 @@
 """``lasso_phase``: where lasso beats ridge, over q x sparsity (x the L1 strength lam).
 
-Measured per point: a torch simulation on sampled sets at D = 200 with a sparse unit teacher (the first
-``round(sparsity D)`` coordinates), ridge at the per-set lambda_R and lasso (proximal gradient, step 1 / the MP
-upper edge,
-L1 strength ``lam``), both trained for ``STEP_LENGTH / step`` epochs (about 630 at q = 0.9, 2600 at q = 0.1);
-ell_gen at the last epoch, mean +- s.e. over sets,
-and the paired difference ridge - lasso. The measured boundary, per sparsity and lam, is the q at which that
-difference turns positive (lasso lower).
+Measured per point: N_SETS independent (teacher, design) pairs at D = 200, each teacher a sparse unit vector
+(``round(sparsity D)`` Gaussian coordinates, the rest zero; drawn anew per pair, so that the mean is the
+prior's, not one teacher's); on each the converged lasso (``sim.lasso.solve_lasso``, certified by its KKT
+violation below ``TOL`` lam) and the ridge limit at the pair's lambda_R. ell_gen of each, mean +- s.e., and the
+paired difference ridge - lasso. The measured boundary, per sparsity and lam, is the q at which that difference
+turns positive (lasso lower).
 
-Theory beside it: ``gentoys.theory.lasso_risk`` when this installation has it (the lasso's asymptotic
-ell_gen); otherwise the measured boundary stands alone and ``theory_lasso`` is absent from the table.
+Theory beside it: the lasso's state evolution (``theory.lasso_risk`` at lam sqrt(D)) and ridge's MP limit at
+lambda_R; their difference on a fine q grid, and its sign change, the predicted boundary.
 """
 from __future__ import annotations
 
@@ -24,96 +23,126 @@ from gentoys.checks.sweeps.spec import Axis, Point, Sweep
 
 DIM = 200
 N_SETS = 16
-STEP_LENGTH = 150.0  # step x epochs: the same training "time" at every q (small q has small steps)
+MAX_ITER = 150_000  # FISTA iterations before a point fails (NotConvergedError)
+TOL = 1e-4  # the lasso stops when its KKT violation is below TOL * lam on every set (the verify profiles' lasso_tol)
 
 
-def lasso_theory():
-    """``lasso_risk(q, sparsity, lam, dim, noise=0.0)`` if the theory package provides it, else None."""
-    try:
-        from gentoys.theory import lasso_risk
-    except (ImportError, AttributeError):
-        return None
-    return lasso_risk
+def sparse_dim(sparsity: float) -> int:
+    return min(DIM, max(1, round(sparsity * DIM)))
 
 
-def lasso_step(q: float) -> float:
-    """One over the MP upper edge of Sigma's spectrum, (1 + sqrt q)^2 / q: a stable proximal-gradient step at
-    every q (a fixed step diverges once the edge passes 2 / step)."""
-    return q / (1 + math.sqrt(q)) ** 2
+def theory_difference(q: float, sparsity: float, lam: float) -> tuple[float, float]:
+    """Predicted (ell_gen of the lasso, of ridge): the state evolution at the sparsity the simulation realizes
+    and lam sqrt(D), ridge's MP limit at lambda_R(q)."""
+    from gentoys.theory import lambda_R, lasso_risk, ridge_plateau
 
-
-def epochs(q: float) -> int:
-    return int(math.ceil(STEP_LENGTH / lasso_step(q)))
+    eps = sparse_dim(sparsity) / DIM
+    return float(lasso_risk(q, eps, lam, DIM).gen_loss), float(ridge_plateau(q, lambda_R(q)))
 
 
 def run_point(point: Point, seed: int, device: str) -> dict[str, float]:
-    from gentoys.sim.linear import LinearSetting, train
+    import torch
+
+    from gentoys.sim.lasso import solve_lasso, solve_ridge
+    from gentoys.sim.linear import LinearSetting, draw_problem, extremes_of, gram_spectrum
+    from gentoys.theory import tuning
 
     q, sparsity, lam = float(point["q"]), float(point["sparsity"]), float(point["lam"])
-    k = max(1, round(sparsity * DIM))
-    setting = LinearSetting(dim=DIM, q=q, epochs=epochs(q), n_sets=N_SETS, methods=("ridge", "lasso"),
-                            teacher="sparse", sparse_dim=k, lasso_eta=lasso_step(q), lasso_lam=lam,
-                            seed=seed % (2**31), device=device)
-    run = train(setting)
-    hist = run.gen_loss.double().cpu().numpy()  # (E + 1, R, 2); ||T|| = 1
-    final, earlier = hist[-1], hist[int(0.9 * setting.epochs)]
-    record = {"sparse_dim": k, "epochs": setting.epochs,
-              # how far from converged: relative change of the mean over the last tenth of the epochs
-              "lasso_last_tenth_change": float(abs(final[:, 1].mean() - earlier[:, 1].mean()) / final[:, 1].mean()),
-              **stats("ridge", final[:, 0]), **stats("lasso", final[:, 1]),
-              **stats("ridge_minus_lasso", final[:, 0] - final[:, 1])}
-    theory = lasso_theory()
-    if theory is not None:
-        record["theory_lasso"] = float(theory(q, sparsity, lam, DIM, noise=0.0).gen_loss)
-    return record
+    k = sparse_dim(sparsity)
+    setting = LinearSetting(dim=DIM, q=q, n_sets=N_SETS, teacher="sparse" if k < DIM else "random", sparse_dim=k,
+                            teacher_per_set=True, seed=seed % (2**31), device=device, dtype=torch.float64)
+    teacher, _, X = draw_problem(setting)
+    spectrum = gram_spectrum(X)
+    lasso = solve_lasso(X, teacher, lam, spectrum[:, -1], tol=TOL, max_iter=MAX_ITER)
+    lo, hi = extremes_of(spectrum, setting.zero_tol).T.cpu().numpy()
+    S = solve_ridge(X, teacher, torch.as_tensor(tuning.lambda_R(lo, hi), dtype=X.dtype, device=X.device))
+    ridge = (0.5 * ((S - teacher) ** 2).sum(-1)).cpu().numpy()
+    lasso_gen = lasso.gen_loss.cpu().numpy()
+    theory_lasso, theory_ridge = theory_difference(q, sparsity, lam)
+    return {"sparse_dim": k, "lasso_iterations_max": int(lasso.iterations.max()),
+            "lasso_kkt_max": float(lasso.kkt.max()),
+            **stats("ridge", ridge), **stats("lasso", lasso_gen), **stats("ridge_minus_lasso", ridge - lasso_gen),
+            "theory_lasso": theory_lasso, "theory_ridge": theory_ridge}
 
 
 def peak_bytes(point: Point) -> int:
     n = round(float(point["q"]) * DIM)
-    return 4 * N_SETS * DIM * n + 4 * 2 * DIM * DIM * N_SETS + 8 * (epochs(float(point["q"])) + 1) * N_SETS * 2 * 2
+    # float64: the designs, Sigma (or X twice), the FISTA iterates and the ridge system
+    return 8 * N_SETS * (3 * DIM * n + DIM * DIM + 6 * DIM + 2 * n * n)
+
+
+def _fine_q(table: pd.DataFrame) -> np.ndarray:
+    return np.linspace(float(table["q"].min()), float(table["q"].max()), 41)
+
+
+def predicted_curve(qs: np.ndarray, sparsity: float, lam: float) -> np.ndarray:
+    """Predicted ell_gen(ridge) - ell_gen(lasso) along ``qs``."""
+    pairs = np.array([theory_difference(float(q), sparsity, lam) for q in qs])
+    return pairs[:, 1] - pairs[:, 0]
 
 
 def summarize(table: pd.DataFrame) -> dict:
-    boundary, everywhere = {}, []
+    measured, predicted, everywhere, gap = {}, {}, [], {}
+    qs = _fine_q(table)
     for (sparsity, lam), rows in table.groupby(["sparsity", "lam"]):
         rows = rows.sort_values("q")
         key = f"sparsity={sparsity:g}, lam={lam:g}"
-        boundary[key] = crossing(rows["q"], rows["ridge_minus_lasso_mean"], 0.0)
+        measured[key] = crossing(rows["q"], rows["ridge_minus_lasso_mean"], 0.0)
+        predicted[key] = crossing(qs, predicted_curve(qs, sparsity, lam), 0.0)
         if (rows["ridge_minus_lasso_mean"] > 0).all():
             everywhere.append(key)
-    return {"D": DIM, "n_sets": N_SETS, "step_times_epochs": STEP_LENGTH,
-            "max_lasso_last_tenth_change": float(table["lasso_last_tenth_change"].max()),
-            "theory": lasso_theory() is not None,
-            "boundary_q": boundary, "lasso_lower_on_the_whole_grid": everywhere,
+        # how far the converged lasso is from its state evolution, in units of its standard error
+        gap[key] = float(((rows["lasso_mean"] - rows["theory_lasso"]) / rows["lasso_se"]).abs().max())
+    return {"D": DIM, "n_sets": N_SETS, "lasso_tol": TOL,
+            "max_lasso_kkt": float(table["lasso_kkt_max"].max()),
+            "max_lasso_iterations": int(table["lasso_iterations_max"].max()),
+            "boundary_q": measured, "predicted_boundary_q": predicted, "lasso_lower_on_the_whole_grid": everywhere,
+            "lasso_vs_state_evolution_max_z": gap,
             "note": "boundary_q: the q at which ridge - lasso turns positive (lasso lower); NaN: no sign change on "
-                    "the grid (lasso lower everywhere if the difference is positive at the smallest q)"}
+                    "the grid (lasso lower everywhere if the difference is positive at the smallest q); "
+                    "predicted_boundary_q: the same for the state evolution and ridge's MP limit on a fine q grid"}
 
 
 def figure(table: pd.DataFrame, summary: dict, out: Path) -> list[Path]:
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for (sparsity, lam), rows in table.groupby(["sparsity", "lam"]):
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4.2))
+    qs = _fine_q(table)
+    groups = list(table.groupby(["sparsity", "lam"]))
+    for (sparsity, lam), rows in groups:
         rows = rows.sort_values("q")
-        ax.errorbar(rows["q"], rows["ridge_minus_lasso_mean"], yerr=rows["ridge_minus_lasso_se"], marker="o", ms=3,
-                    capsize=2, label=f"sparsity {sparsity:g}, lam {lam:g}")
+        bar = ax.errorbar(rows["q"], rows["ridge_minus_lasso_mean"], yerr=rows["ridge_minus_lasso_se"], marker="o",
+                          ms=3, capsize=2, ls="", label=f"sparsity {sparsity:g}, lam {lam:g}")
+        ax.plot(qs, predicted_curve(qs, sparsity, lam), color=bar[0].get_color(), lw=1)
     ax.axhline(0, color="k", lw=0.8)
-    ax.set(xlabel="q", ylabel=r"$\ell_{gen}$ ridge $-$ lasso (> 0: lasso wins)", title=f"Lasso vs ridge, D = {DIM}")
+    ax.set(xlabel="q", ylabel=r"$\ell_{gen}$ ridge $-$ lasso (> 0: lasso wins)",
+           title=f"converged lasso vs ridge, D = {DIM}, {N_SETS} pairs\n(points: measured; lines: state evolution)")
     ax.legend(fontsize=7)
+    for lam, rows in table.groupby("lam"):
+        keys = [(s, f"sparsity={s:g}, lam={lam:g}") for s in sorted(rows["sparsity"].unique())]
+        line, = bx.plot([summary["predicted_boundary_q"][k] for _, k in keys], [s for s, _ in keys], "-",
+                        label=f"predicted, lam {lam:g}")
+        bx.plot([summary["boundary_q"][k] for _, k in keys], [s for s, _ in keys], "o", color=line.get_color(),
+                label=f"measured, lam {lam:g}")
+    bx.set(xlabel="q", ylabel="sparsity", xlim=(float(table["q"].min()), float(table["q"].max())),
+           title="boundary: lasso wins to the right\n(missing: no sign change on the grid)")
+    bx.legend(fontsize=7)
     return save_figure(fig, table, out, "lasso_phase")
 
 
 SWEEP = Sweep(
     name="lasso_phase",
     description="lasso vs ridge ell_gen over q x sparsity (x lam); the measured boundary",
-    grid={"q": tuple(round(v, 2) for v in np.linspace(0.1, 0.9, 9)), "sparsity": (0.05, 0.1, 0.2, 0.4),
+    # below q = 0.3 (and at sparsity 0.8 near q = 0.3) the lasso at lam = 0.005 does not reach its certificate
+    # within MAX_ITER iterations on this D
+    grid={"q": tuple(round(v, 2) for v in np.linspace(0.3, 0.9, 7)), "sparsity": (0.1, 0.2, 0.4, 0.6),
           "lam": (5e-3,)},
     run_point=run_point, peak_bytes=peak_bytes, summarize=summarize, figure=figure,
-    measured=f"torch simulation, {N_SETS} sampled sets at D = {DIM}, sparse unit teacher, {STEP_LENGTH:g} / step "
-             "epochs: final "
-             "ell_gen of ridge (per-set lambda_R) and lasso (proximal gradient), mean +- s.e., and their paired "
-             "difference; boundary = where the difference changes sign",
-    theory="lasso_risk(q, sparsity, lam, D) from gentoys.theory when present; otherwise none (measured boundary only)",
-    fixed={"D": DIM, "n_sets": N_SETS, "step_times_epochs": STEP_LENGTH},
+    measured=f"torch, {N_SETS} independent (sparse unit teacher, design) pairs at D = {DIM}: ell_gen of the "
+             f"converged lasso (FISTA to KKT violation < {TOL:g} lam) and of ridge at each pair's lambda_R, mean +- "
+             "s.e., and their paired difference; boundary = where the difference changes sign",
+    theory="the lasso's state evolution lasso_risk(q, sparsity, lam, D) and ridge's MP limit at lambda_R(q); the "
+           "predicted boundary = where their difference changes sign",
+    fixed={"D": DIM, "n_sets": N_SETS, "lasso_tol": TOL},
     axes={"q": Axis("real", 0, 1, low_open=True, high_open=True), "sparsity": Axis("real", 0, 1, low_open=True),
           "lam": Axis("real", 0, low_open=True)},
 )

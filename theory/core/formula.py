@@ -34,6 +34,15 @@ from gentoys.theory.core.stable import cancel_free
 _FALLBACK_DPS = 40
 
 
+def _latex_interval(domain: Domain) -> str:
+    """A domain as a LaTeX interval: (0, 1), [0, \\infty)."""
+    def end(x: float) -> str:
+        return ("" if x > 0 else "-") + r"\infty" if math.isinf(x) else f"{x:g}"
+
+    left, right = ("(" if domain.low_open else "["), (")" if domain.high_open else "]")
+    return f"\\left{left}{end(domain.low)}, {end(domain.high)}\\right{right}"
+
+
 @dataclass(frozen=True)
 class Param:
     """One argument of a formula: its SymPy symbol, its name and its domain."""
@@ -224,6 +233,13 @@ class Formula:
     @property
     def latex(self) -> str:
         return sp.latex(self.expr)
+
+    def _repr_latex_(self) -> str:
+        """Jupyter shows a formula as mathematics: its name and parameters, the derived expression, and each
+        parameter's domain."""
+        args = ", ".join(sp.latex(p.symbol) for p in self.params)
+        domains = r",\quad ".join(f"{sp.latex(p.symbol)} \\in {_latex_interval(p.domain)}" for p in self.params)
+        return f"$\\displaystyle {sp.latex(sp.Symbol(self.name))}({args}) = {self.latex},\\qquad {domains}$"
 
     def __repr__(self) -> str:
         args = ", ".join(p.label for p in self.params)
