@@ -525,8 +525,8 @@ def sweep(name: str | None, list_: bool, grid: tuple[str, ...], out: str | None,
                          connect_timeout=connect_timeout))
 
 
-WORKLOADS = ("gen_linear", "two_layer", "relu", "sweep")
-DEFAULT_WORKLOADS = WORKLOADS[:3]  # `sweep` starts local clusters: only when asked for
+WORKLOADS = ("gen_linear", "two_layer", "relu", "lasso", "sweep")
+DEFAULT_WORKLOADS = WORKLOADS[:3]  # `lasso` (minutes) and `sweep` (local clusters): only when asked for
 
 
 @main.command()
@@ -539,13 +539,17 @@ DEFAULT_WORKLOADS = WORKLOADS[:3]  # `sweep` starts local clusters: only when as
               help="Data sets of each network workload (the full profile's).")
 @click.option("--baseline-sets", type=click.IntRange(min=1), default=2, show_default=True,
               help="Network workloads: data sets the per-set baseline is timed on (its time is per set).")
+@click.option("--lasso-sets", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Instances per case of the lasso workload (D = 1000, both teachers, both seed penalties).")
+@click.option("--lasso-repeats", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Lasso workload: interleaved repeats of ours and scikit-learn (the median ratio is reported).")
 @click.option("--epochs-scale", type=click.FloatRange(min=0, min_open=True, max=1), default=1.0, show_default=True,
               help="Fraction of each workload's epochs (below 1: a smoke test, not a timing to quote).")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
 @threads_option(default=1)
 @verbosity_options
 def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets: int, baseline_sets: int,
-          epochs_scale: float, device: str, verbosity: int) -> None:
+          lasso_sets: int, lasso_repeats: int, epochs_scale: float, device: str, verbosity: int) -> None:
     """Time each workload against its straightforward per-set loop, in one run (both sides with the same
     --threads; the sweep's workers keep their own).
 
@@ -554,7 +558,7 @@ def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets
     import json
     from contextlib import nullcontext
 
-    from gentoys.checks.outputs.bench import bench_gen_linear, bench_network
+    from gentoys.checks.outputs.bench import bench_gen_linear, bench_lasso, bench_network
     from gentoys.sim import networks
     from gentoys.sim.linear import LinearSetting
 
@@ -566,6 +570,7 @@ def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets
                                                              epochs=epochs(LinearSetting.epochs))),
         "two_layer": lambda: bench_network(net(networks.TWO_LAYER), baseline_sets),
         "relu": lambda: bench_network(net(networks.RELU), baseline_sets),
+        "lasso": lambda: bench_lasso(n_sets=lasso_sets, repeats=lasso_repeats),
         "sweep": lambda: __import__("gentoys.checks.sweeps.bench", fromlist=["bench_sweep"]).bench_sweep(),
     }
     results = {}
@@ -578,7 +583,14 @@ def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets
         except ValueError as exc:
             _fail(f"workload {name}: {exc}")
         results[name] = result.to_json()
-        if verbosity >= 0:
+        if verbosity >= 0 and name == "lasso":
+            for case in result.notes["cases"]:
+                click.echo(f"lasso d/D={case['teacher_share']:g} lam={case['lam']:g}: ours "
+                           f"{case['ours_s_per_instance']:.3f} s, scikit-learn {case['sklearn_s_per_instance']:.3f} s "
+                           f"per instance, ours/scikit-learn {case['median_ours_over_sklearn']:.2f} (median), "
+                           f"l_gen gap {case['max_rel_gen_gap']:.1e}, KKT ours {case['ours_max_kkt']:.1e} "
+                           f"scikit-learn {case['sklearn_max_kkt']:.1e}")
+        elif verbosity >= 0:
             click.echo(f"{name}: baseline {result.baseline_s:.2f} s, ours {result.ours_s:.2f} s, ratio "
                        f"{result.ratio:.1f}x (averaged losses agree to {result.max_rel_gap_of_averaged_losses:.1e})")
         if verbosity > 0:

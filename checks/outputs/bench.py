@@ -102,3 +102,73 @@ def bench_network(setting: networks.NetworkSetting, baseline_sets: int = 2, rtol
                        {"n_sets": setting.n_sets, "baseline_sets_timed": b, "baseline_s_per_set": float(f"{per_set:.4g}"),
                         "threads": torch.get_num_threads(), "peak_rss_mib": _mib(ours_peak),
                         "baseline_peak_rss_mib": _mib(base_peak)})
+
+
+#: the lasso workload's cases: (teacher share d / D, lam); the seed's sparse example and a dense teacher, both
+#: seed penalties
+LASSO_CASES = ((0.4, 5e-3), (1.0, 5e-3), (0.4, 1.2e-3), (1.0, 1.2e-3))
+
+
+def bench_lasso(dim: int = 1000, q: float = 0.7, n_sets: int = 8, repeats: int = 3, tol: float = 1e-4,
+                sklearn_tol: float = 1e-8, cases: tuple[tuple[float, float], ...] = LASSO_CASES,
+                rtol: float = 1e-4, seed: int = 0) -> BenchResult:
+    """lasso: the batched torch solver against scikit-learn's coordinate descent on the same instances.
+
+    Per case (teacher, lam), ``n_sets`` independent (teacher, design) pairs; each repeat times ours (all sets
+    in one batch) and then scikit-learn (one set after another), interleaved so that both see the same load.
+    Times are per instance; the ratio ours / scikit-learn is the median over repeats. Both run on one BLAS
+    thread (threadpoolctl for numpy's; torch's threads are the command's --threads). Accuracy: both
+    solutions under our KKT certificate (largest violation / lam) and the relative gap of their l_gen, which
+    must be below ``rtol``.
+    """
+    from sklearn.linear_model import Lasso
+    from threadpoolctl import threadpool_limits
+
+    from gentoys.sim.lasso import kkt_violation, solve_lasso
+    from gentoys.sim.linear import gram_spectrum
+
+    out, ours_total, base_total, worst_gap = [], 0.0, 0.0, 0.0
+    for share, lam in cases:
+        setting = LinearSetting(dim=dim, q=q, n_sets=n_sets, teacher="random" if share >= 1 else "sparse",
+                                sparse_dim=max(1, round(share * dim)), teacher_per_set=True, seed=seed + dim,
+                                dtype=torch.float64)
+        teacher, _, X = draw_problem(setting)
+        lam_max = gram_spectrum(X)[:, -1]
+        ratios, ours_s, base_s = [], [], []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            sol = solve_lasso(X, teacher, lam, lam_max, tol=tol)
+            ours_s.append((time.perf_counter() - t0) / n_sets)
+            coefs, sk_iters = [], []
+            with threadpool_limits(limits=1):
+                t0 = time.perf_counter()
+                for i in range(n_sets):
+                    features = X[i].T.numpy()
+                    model = Lasso(alpha=lam, fit_intercept=False, tol=sklearn_tol, max_iter=100_000)
+                    model.fit(features, features @ teacher[i].numpy())
+                    coefs.append(model.coef_.copy())
+                    sk_iters.append(int(model.n_iter_))
+                base_s.append((time.perf_counter() - t0) / n_sets)
+            ratios.append(ours_s[-1] / base_s[-1])
+        sk = torch.as_tensor(np.array(coefs), dtype=X.dtype)
+        sk_grad = torch.einsum("rdn,rn->rd", X, torch.einsum("rdn,rd->rn", X, sk - teacher)) / X.shape[2]
+        sk_kkt = kkt_violation(sk_grad, sk, lam) / lam
+        sk_gen = 0.5 * ((sk - teacher) ** 2).sum(-1)
+        gap = float(((sol.gen_loss - sk_gen).abs() / sk_gen).max())
+        worst_gap = max(worst_gap, gap)
+        ours_total, base_total = ours_total + float(np.median(ours_s)), base_total + float(np.median(base_s))
+        out.append({"teacher_share": share, "lam": lam, "ours_s_per_instance": round(float(np.median(ours_s)), 4),
+                    "sklearn_s_per_instance": round(float(np.median(base_s)), 4),
+                    "ours_over_sklearn": [round(r, 3) for r in ratios],
+                    "median_ours_over_sklearn": round(float(np.median(ratios)), 3),
+                    "ours_iterations_mean": float(sol.iterations.double().mean()),
+                    "ours_iterations_max": int(sol.iterations.max()),
+                    "sklearn_epochs_mean": float(np.mean(sk_iters)), "max_rel_gen_gap": float(f"{gap:.3g}"),
+                    "ours_max_kkt": float(f"{float(sol.kkt.max()):.3g}"),
+                    "sklearn_max_kkt": float(f"{float(sk_kkt.max()):.3g}")})
+        if not gap <= rtol:
+            raise AssertionError(f"lasso (d/D={share:g}, lam={lam:g}): ours and scikit-learn's l_gen differ by "
+                                 f"{gap:.2e} (> {rtol:g})")
+    return BenchResult("lasso", base_total, ours_total, worst_gap,
+                       {"dim": dim, "q": q, "n_sets": n_sets, "repeats": repeats, "tol": tol,
+                        "sklearn_tol": sklearn_tol, "threads": torch.get_num_threads(), "cases": out})
