@@ -28,20 +28,25 @@ def _swap(units: HiddenUnits, a: int, b: int) -> HiddenUnits:
     return HiddenUnits(*(getattr(units, f.name)[order] for f in dataclasses.fields(HiddenUnits)))
 
 
-def _with_lasso_alive(monkeypatch, counts):
-    """Plant the lasso's per-set live-column counts of the two-layer run."""
+def _plant_lasso_units(monkeypatch, model: str, field: str, values):
+    """Plant one per-set statistic of the lasso's hidden units (``field`` of HiddenUnits) in ``model``'s run."""
     real = F.hidden_units
-    lasso = F.network_run(TINY, "two_layer").method("lasso")
+    lasso = F.network_run(TINY, model).method("lasso")
 
     def planted(r):
         units = real(r)
-        if r.setting.model != "two_layer":
+        if r.setting.model != model:
             return units
-        alive = units.alive.clone()
-        alive[lasso] = torch.as_tensor(counts, dtype=alive.dtype)
-        return dataclasses.replace(units, alive=alive)
+        column = getattr(units, field).clone()
+        column[lasso] = torch.as_tensor(values, dtype=column.dtype)
+        return dataclasses.replace(units, **{field: column})
 
     monkeypatch.setattr(F, "hidden_units", planted)
+
+
+def _with_lasso_alive(monkeypatch, counts):
+    """Plant the lasso's per-set live-column counts of the two-layer run."""
+    _plant_lasso_units(monkeypatch, "two_layer", "alive", counts)
 
 
 @pytest.mark.parametrize("claim_id", IDS)
@@ -116,18 +121,8 @@ def test_a_steady_count_of_seven_is_an_erratum(monkeypatch):
 
 def test_a_wrong_zero_fraction_is_refuted(monkeypatch):
     """A lasso that zeroes a quarter of M, steadily: far from 'about 89 %'."""
-    real = F.hidden_units
-    lasso = F.network_run(TINY, "relu").method("lasso")
-
-    def planted(r):
-        units = real(r)
-        if r.setting.model != "relu":
-            return units
-        zf = units.zero_fraction.clone()
-        zf[lasso] = torch.as_tensor(0.25 + 0.001 * np.arange(zf.shape[1]), dtype=zf.dtype)
-        return dataclasses.replace(units, zero_fraction=zf)
-
-    monkeypatch.setattr(F, "hidden_units", planted)
+    n_sets = F.network_run(TINY, "relu").setting.n_sets
+    _plant_lasso_units(monkeypatch, "relu", "zero_fraction", 0.25 + 0.001 * np.arange(n_sets))
     out = run("relu_lasso_sparsity")
     assert out.verdict == "refuted"
     assert next(r for r in out.readings if r.name.startswith("about")).verdict == "refuted"
