@@ -277,7 +277,7 @@ def test_cli_renders_from_json_with_figures(tmp_path, html_text, figures):
 def test_cli_bad_out_and_figures(tmp_path):
     src = _write(tmp_path, report_text())
     result = CliRunner().invoke(cli.main, ["report", "--from", str(src), "--out", str(tmp_path)])
-    assert result.exit_code == 2 and "error: --out" in result.output
+    assert result.exit_code == 2 and "Invalid value for '--out'" in result.output and "is a folder" in result.output
     result = CliRunner().invoke(cli.main, ["report", "--from", str(src), "--out", str(tmp_path / "r.html"),
                                            "--figures", str(tmp_path / "none")])
     assert result.exit_code == 2 and "error: --figures" in result.output

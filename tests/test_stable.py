@@ -51,7 +51,23 @@ def _branches(expr: sp.Expr) -> list[sp.Expr]:
 @pytest.mark.parametrize("formula", FORMULAS, ids=[f.name for f in FORMULAS])
 def test_evaluation_form_equals_the_derived_expression(formula):
     for branch in _branches(formula.numeric_expr):
-        assert sp.simplify((branch.doit() - formula.expr)) == 0, (formula.name, branch)
+        branch = sp.expand_func(branch.doit())  # log1p and friends as logs
+        assert sp.simplify(branch - formula.expr) == 0 or _equal_at_50_digits(formula, branch), (formula.name, branch)
+
+
+def _equal_at_50_digits(formula: Formula, branch: sp.Expr, points: int = 25) -> bool:
+    """An identity simplify misses (a log of a rewritten argument) is still checked: at 50 digits, on random
+    points of the domain, the two forms agree to 1e-40 relative (probes cannot fake an identity)."""
+    rng = np.random.default_rng(0)
+    lows = [max(p.domain.low, -10.0) for p in formula.params]
+    highs = [min(p.domain.high, 10.0) for p in formula.params]
+    with mpmath.workdps(50):
+        for _ in range(points):
+            subs = {p.symbol: sp.Float(rng.uniform(lo, hi), 50) for p, lo, hi in zip(formula.params, lows, highs)}
+            a, b = sp.N(branch.subs(subs), 50), sp.N(formula.expr.subs(subs), 50)
+            if abs(a - b) > 1e-40 * max(abs(a), abs(b)):
+                return False
+    return True
 
 
 def test_cancel_free_rewrites_the_known_cancellations():

@@ -155,8 +155,21 @@ def derive():
 __getattr__ = derivation.module_getattr(derive, __name__)
 
 _Q = Param(q, RATIO)
+
+
+def _limit_without_cancellation(expr: sp.Expr) -> sp.Expr:
+    """log sqrt(q) / log R0 for floating point: near q = 1 both logs vanish, so they are taken as log1p of small
+    arguments (1 - sqrt q written as (1 - q)/(1 + sqrt q)); below q = 1/2 the derived form keeps its digits."""
+    from sympy.codegen.cfunctions import log1p
+
+    near_one = log1p(q - 1) / (2 * log1p(-((1 - q) / (1 + sp.sqrt(q))) ** 2 / (1 + q)))
+    small = sp.log(q) / (sp.log(q) - 2 * log1p(q) + 2 * sp.log(2))
+    return sp.Piecewise((small, q < sp.Rational(1, 2)), (near_one, True))
+
+
 momentum_step_speedup_limit = Formula("momentum_step_speedup_limit", lambda: derive().step_ratio_limit, (_Q,),
-                                      "GD steps over heavy-ball steps as eps -> 0, MP limit")
+                                      "GD steps over heavy-ball steps as eps -> 0, MP limit",
+                                      evaluation=_limit_without_cancellation)
 momentum_factor_ratio = Formula("momentum_factor_ratio", lambda: derive().factor_ratio, (_Q,),
                                 "heavy-ball factor over GD factor per step, MP limit")
 
