@@ -1,4 +1,4 @@
-"""The ``gentoys`` command line: verify, derive, figures, report, bench, sweep, errors, cache, mutate.
+"""The ``gentoys`` command line: verify, derive, figures, report, bench, floors, sweep, errors, cache, mutate.
 
 Exit codes, the same for every command:
 
@@ -546,12 +546,20 @@ DEFAULT_WORKLOADS = WORKLOADS[:3]  # `lasso` (minutes) and `sweep` (local cluste
 @click.option("--epochs-scale", type=click.FloatRange(min=0, min_open=True, max=1), default=1.0, show_default=True,
               help="Fraction of each workload's epochs (below 1: a smoke test, not a timing to quote).")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
+@click.option("--no-floors", is_flag=True,
+              help="Skip measuring this machine's floors (GEMM rates, read bandwidths) and each workload's floor.")
 @threads_option(default=1)
 @verbosity_options
 def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets: int, baseline_sets: int,
-          lasso_sets: int, lasso_repeats: int, epochs_scale: float, device: str, verbosity: int) -> None:
+          lasso_sets: int, lasso_repeats: int, epochs_scale: float, device: str, no_floors: bool,
+          verbosity: int) -> None:
     """Time each workload against its straightforward per-set loop, in one run (both sides with the same
-    --threads; the sweep's workers keep their own).
+    --threads; the sweep's workers keep their own), and against this machine's floor for the same work.
+
+    First the floors are measured (a few seconds; CPU only): GEMM rates and read bandwidths at this run's
+    --threads, and in a second process at the other count (all cores, or one). A workload's floor is the sum
+    over its phases of max(flops / GEMM rate, bytes / bandwidth of the level its working set lives in), at
+    this run's thread count (docs/performance.md).
 
     -q prints nothing but errors (use --json for the numbers), -v every timing field of each workload.
     """
@@ -574,6 +582,9 @@ def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets
         "sweep": lambda: __import__("gentoys.checks.sweeps.bench", fromlist=["bench_sweep"]).bench_sweep(),
     }
     results = {}
+    machine = None
+    if not no_floors:
+        machine, results["floors"] = _bench_floors(dev, verbosity)
     for name in workloads or DEFAULT_WORKLOADS:
         status = Console().status(f"timing {name} (batched, then the per-set baseline)...") if verbosity == 0 \
             else nullcontext()
@@ -582,6 +593,8 @@ def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets
                 result = jobs[name]()
         except ValueError as exc:
             _fail(f"workload {name}: {exc}")
+        if machine is not None:
+            result.set_floor(machine)
         results[name] = result.to_json()
         if verbosity >= 0 and name == "lasso":
             for case in result.notes["cases"]:
@@ -591,13 +604,81 @@ def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets
                            f"l_gen gap {case['max_rel_gen_gap']:.1e}, KKT ours {case['ours_max_kkt']:.1e} "
                            f"scikit-learn {case['sklearn_max_kkt']:.1e}")
         elif verbosity >= 0:
+            floor = "" if result.floor_seconds is None else \
+                f", floor {result.floor_seconds:.2f} s, ours/floor {result.ours_over_floor:.2f}x"
             click.echo(f"{name}: baseline {result.baseline_s:.2f} s, ours {result.ours_s:.2f} s, ratio "
-                       f"{result.ratio:.1f}x (averaged losses agree to {result.max_rel_gap_of_averaged_losses:.1e})")
+                       f"{result.ratio:.1f}x{floor} (averaged losses agree to "
+                       f"{result.max_rel_gap_of_averaged_losses:.1e})")
         if verbosity > 0:
             for key, value in results[name].items():
-                click.echo(f"  {key}: {value}")
+                if key != "floor_phases":
+                    click.echo(f"  {key}: {value}")
+            for row in results[name].get("floor_phases", ()):
+                click.echo(f"    floor {row['floor_s']:.3g} s ({row['bound']}, {row['level']}): {row['phase']}, "
+                           f"{row['flops']:.3g} flops, {row['bytes']:.3g} bytes")
     if json_path:
         _write("--json", json_path, json.dumps(results, indent=2) + "\n")
+
+
+def _bench_floors(device: str, verbosity: int):
+    """Measure the floors for ``bench``: at this run's threads here, at the other count in a fresh process.
+
+    Returns the floors the workloads are held to (None off the CPU) and the JSON ``floors`` object."""
+    import subprocess
+    from contextlib import nullcontext
+
+    from gentoys.checks.outputs import floors
+
+    if device != "cpu":
+        return None, {"note": f"not measured: the floors are a CPU's, and this run is on {device}"}
+    status = Console().status("measuring this machine's floors...") if verbosity == 0 else None
+    with status or nullcontext():
+        here = floors.measure()
+        other, error = floors.other_thread_count(here.threads), None
+        there = None
+        if other is not None:
+            try:
+                there = floors.measure_in_subprocess(other)
+            except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+                error = f"{type(exc).__name__}: {exc}"
+    measured = {str(f.threads): f.to_json() for f in (here, there) if f is not None}
+    out = {"threads_used_for_floor_seconds": here.threads, "by_threads": measured,
+           "statistic": f"best of {floors.REPEATS} repeats (the highest rate)",
+           "model": "sum over phases of max(flops / GEMM rate of its dtype, bytes read and written / read "
+                    "bandwidth of the level its working set lives in)"}
+    if error:
+        out["other_threads_error"] = error
+    if verbosity >= 0:
+        for f in (here, there):
+            if f is not None:
+                click.echo(f"floors, {floors.describe(f)}" + (" (used)" if f is here else ""))
+        if error:
+            click.echo(f"floors at {other} threads not measured: {error}")
+    return here, out
+
+
+@main.command()
+@click.option("--json", "json_path", type=OutputPath(), default=None, help="Also write the floors here.")
+@threads_option(default=1)
+@verbosity_options
+def floors(json_path: str | None, verbosity: int) -> None:
+    """Measure this machine's floors at --threads: SGEMM and DGEMM GFLOP/s (torch.mm, square 1536), and the
+    read bandwidth of buffers sized for one core's L2, the L3 and DRAM (cache sizes from sysfs when present).
+
+    Best of 3 repeats each, a couple of seconds in all; `gentoys bench` measures them itself.
+    """
+    import json
+
+    from gentoys.checks.outputs import floors as floors_module
+
+    measured = floors_module.measure()
+    if verbosity >= 0:
+        click.echo(floors_module.describe(measured))
+    if verbosity > 0:
+        for key, value in measured.to_json().items():
+            click.echo(f"  {key}: {value}")
+    if json_path:
+        _write("--json", json_path, json.dumps(measured.to_json(), indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from gentoys.checks.outputs.floor_model import Phase, floor_seconds, linear_phases, network_phases, phase_table
+from gentoys.checks.outputs.floors import MachineFloors
 from gentoys.sim import networks
 from gentoys.sim.baseline import train_baseline, train_network_baseline
 from gentoys.sim.core.memory import peak_rss
@@ -15,19 +17,44 @@ from gentoys.sim.linear import LinearSetting, draw_problem, train
 
 @dataclass
 class BenchResult:
+    """One workload's times: ours, the baseline's, and (once ``set_floor`` has run) this machine's floor for
+    the work ours did (``checks.outputs.floor_model``: its phases' flops and bytes at the measured rates)."""
+
     workload: str
     baseline_s: float
     ours_s: float
     max_rel_gap_of_averaged_losses: float
     notes: dict = field(default_factory=dict)
+    #: the work ours did, phase by phase; None where no honest count exists (``floor_note`` says why)
+    phases: list[Phase] | None = None
+    floor_note: str | None = None
+    floor_seconds: float | None = None
+    floor_phases: list[dict] | None = None
 
     @property
     def ratio(self) -> float:
         return self.baseline_s / self.ours_s
 
+    @property
+    def ours_over_floor(self) -> float | None:
+        return None if self.floor_seconds is None else self.ours_s / self.floor_seconds
+
+    def set_floor(self, floors: MachineFloors) -> None:
+        """The floor of ``phases`` at ``floors``' rates (nothing when the workload has no count)."""
+        if self.phases is not None:
+            self.floor_seconds = floor_seconds(self.phases, floors)
+            self.floor_phases = phase_table(self.phases, floors)
+
     def to_json(self) -> dict:
-        return {"baseline_s": round(self.baseline_s, 3), "ours_s": round(self.ours_s, 3), "ratio": round(self.ratio, 2),
-                "max_rel_gap_of_averaged_losses": self.max_rel_gap_of_averaged_losses, **self.notes}
+        out = {"baseline_s": round(self.baseline_s, 3), "ours_s": round(self.ours_s, 3), "ratio": round(self.ratio, 2),
+               "floor_seconds": None if self.floor_seconds is None else float(f"{self.floor_seconds:.4g}"),
+               "ours_over_floor": None if self.floor_seconds is None else round(self.ours_over_floor, 2),
+               "max_rel_gap_of_averaged_losses": self.max_rel_gap_of_averaged_losses, **self.notes}
+        if self.floor_note:
+            out["floor_note"] = self.floor_note
+        if self.floor_phases is not None:
+            out["floor_phases"] = self.floor_phases
+        return out
 
 
 def _mib(peak: dict) -> float | None:
@@ -57,7 +84,8 @@ def bench_gen_linear(setting: LinearSetting | None = None, rtol: float = 1e-3) -
     return BenchResult("gen_linear", baseline, ours, gap,
                        {"n_sets": setting.n_sets, "threads": torch.get_num_threads(),
                         "setup_s": round(run.seconds["setup"], 3), "train_s": round(run.seconds["train"], 3),
-                        "peak_rss_mib": _mib(ours_peak), "baseline_peak_rss_mib": _mib(base_peak)})
+                        "peak_rss_mib": _mib(ours_peak), "baseline_peak_rss_mib": _mib(base_peak)},
+                       phases=linear_phases(setting))
 
 
 def _linear_baseline(setting: LinearSetting, problem, run) -> tuple[torch.Tensor, float]:
@@ -101,8 +129,13 @@ def bench_network(setting: networks.NetworkSetting, baseline_sets: int = 2, rtol
     return BenchResult(setting.model, per_set * setting.n_sets, ours, gap,
                        {"n_sets": setting.n_sets, "baseline_sets_timed": b, "baseline_s_per_set": float(f"{per_set:.4g}"),
                         "threads": torch.get_num_threads(), "peak_rss_mib": _mib(ours_peak),
-                        "baseline_peak_rss_mib": _mib(base_peak)})
+                        "baseline_peak_rss_mib": _mib(base_peak)}, phases=network_phases(setting))
 
+
+#: why the lasso workload has no floor
+LASSO_FLOOR_NOTE = ("no floor: the solver's work (working-set sizes, FISTA iterations, Newton steps) is decided "
+                    "by the data as it runs and is not reported per phase, so its flops and bytes cannot be "
+                    "stated from the setting")
 
 #: the lasso workload's cases: (teacher share d / D, lam); the seed's sparse example and a dense teacher, both
 #: seed penalties
@@ -171,4 +204,5 @@ def bench_lasso(dim: int = 1000, q: float = 0.7, n_sets: int = 8, repeats: int =
                                  f"{gap:.2e} (> {rtol:g})")
     return BenchResult("lasso", base_total, ours_total, worst_gap,
                        {"dim": dim, "q": q, "n_sets": n_sets, "repeats": repeats, "tol": tol,
-                        "sklearn_tol": sklearn_tol, "threads": torch.get_num_threads(), "cases": out})
+                        "sklearn_tol": sklearn_tol, "threads": torch.get_num_threads(), "cases": out},
+                       floor_note=LASSO_FLOOR_NOTE)
