@@ -24,6 +24,7 @@ import gentoys.checks.framework.runner as runner_module
 import gentoys.checks.outputs.bench as bench_module
 import gentoys.checks.outputs.docs as docs_module
 import gentoys.checks.outputs.figures as figures_module
+import gentoys.checks.outputs.floors as floors_module
 import gentoys.checks.sweeps.engine as engine
 
 TOO_BIG_SEED = str(2**64)
@@ -54,7 +55,7 @@ def _probes() -> list[Probe]:
     probes = []
     for path in FILE_PATHS:
         probes += [Probe(("verify", "--json", path), "--json"), Probe(("bench", "--json", path), "--json"),
-                   Probe(("derive", "--out", path), "--out")]
+                   Probe(("floors", "--json", path), "--json"), Probe(("derive", "--out", path), "--out")]
     for path in FOLDER_PATHS:
         probes += [Probe(("figures", "--out", path), "--out"),
                    Probe(("sweep", "ridge_correction", "--out", path), "--out")]
@@ -72,6 +73,8 @@ def _probes() -> list[Probe]:
         Probe(("bench", "--sets", "0"), "--sets"),
         Probe(("bench", "--epochs-scale", "0"), "--epochs-scale"),
         Probe(("bench", "--workload", "bogus"), "--workload"),
+        Probe(("bench", "--threads", "0"), "--threads"),
+        Probe(("floors", "--threads", "0"), "--threads"),
         Probe(("sweep",), "NAME"),
         Probe(("sweep", "no_such_sweep"), "no_such_sweep"),
         Probe(("sweep", "ridge_correction", "--grid", "q=abc"), "--grid q"),
@@ -138,6 +141,8 @@ def started(monkeypatch, tmp_path):
     monkeypatch.setattr(bench_module, "bench_gen_linear", spy("bench", fake))
     monkeypatch.setattr(bench_module, "bench_network", spy("bench", fake))
     monkeypatch.setattr(engine, "run_sweep", spy("sweep"))
+    monkeypatch.setattr(floors_module, "measure", spy("floors"))
+    monkeypatch.setattr(floors_module, "measure_in_subprocess", spy("floors"))
     real_in_checkout = cli._in_checkout
 
     def in_checkout(command, relative):  # derive's default document: a scratch copy, never the checkout's
@@ -233,5 +238,5 @@ def _patch_connect(monkeypatch, calls):
 def test_probe_count():
     """The table covers every command and every kind of bad path (the count is quoted in the report)."""
     commands = {p.args[0] for p in PROBES if p.args}
-    assert commands == {"verify", "figures", "derive", "bench", "sweep", "errors"}
+    assert commands == {"verify", "figures", "derive", "bench", "floors", "sweep", "errors"}
     assert len(PROBES) >= 80

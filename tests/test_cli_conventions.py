@@ -11,8 +11,10 @@ from click.testing import CliRunner
 import gentoys.checks.framework.profile
 import gentoys.checks.outputs.bench as bench_module
 import gentoys.checks.outputs.figures as figures_module
+import gentoys.checks.outputs.floors as floors_module
 from gentoys.checks.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, main, verify_exit_code
 from gentoys.checks.framework.profile import tiny as tiny_profile
+from gentoys.checks.outputs.floors import MachineFloors
 from strategies import one_torch_thread  # noqa: F401  (module-wide single torch thread)
 
 CHEAP = ["--only", "mp_lambda_R", "--only", "soft_threshold_is_prox"]
@@ -130,9 +132,16 @@ def fake_bench(monkeypatch):
     result = bench_module.BenchResult(workload="gen_linear", baseline_s=2.0, ours_s=0.5, max_rel_gap_of_averaged_losses=1e-9,
                                       notes={"sets": 3})
     monkeypatch.setattr(bench_module, "bench_gen_linear", lambda setting: result)
+    fake = MachineFloors(threads=1, gemm_gflops={"float32": 1.0, "float64": 1.0},
+                         bandwidth_gbs={"L2": 1.0, "L3": 1.0, "DRAM": 1.0}, cache_bytes={"L2": 1, "L3": 2},
+                         cache_source={"L2": "fallback", "L3": "fallback"}, buffer_bytes={}, slowest={}, seconds=0.0)
+    monkeypatch.setattr(floors_module, "measure", lambda: fake)
+    monkeypatch.setattr(floors_module, "other_thread_count", lambda threads: None)
 
 
-@pytest.mark.parametrize("flag,lines", [("-q", 0), (None, 1), ("-v", 6)])
+# floors (1 line; a second one for the other thread count, left out here), the workload's line, and with -v its
+# fields: baseline_s, ours_s, ratio, floor_seconds, ours_over_floor, max_rel_gap, sets
+@pytest.mark.parametrize("flag,lines", [("-q", 0), (None, 2), ("-v", 9)])
 def test_bench_verbosity(runner, tmp_path, fake_bench, flag, lines):
     path = tmp_path / "b.json"
     result = invoke(runner, "bench", "--workload", "gen_linear", "--json", str(path), *([flag] if flag else []))

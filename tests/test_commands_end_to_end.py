@@ -22,6 +22,7 @@ COMMANDS = {
     "report": ["report", "--profile", "tiny", "--only", "mp_lambda_R", "--out", "{out}/report.html"],
     "bench": ["bench", "--epochs-scale", "0.01", "--sets", "2", "--net-sets", "2", "--baseline-sets", "1",
               "--json", "{out}/bench.json", "-q"],
+    "floors": ["floors", "--json", "{out}/floors.json", "-q"],
     "sweep": ["sweep", "ridge_correction", "--grid", "q=0.5", "--grid", "D=40", "--workers", "1",
               "--out", "{out}/sweep", "-q"],
     "errors --check": ["errors", "--check"],
@@ -101,7 +102,18 @@ def test_derive_check_passes_whatever_the_hash_seed(runs, name):
 def test_bench_completes_with_every_default_workload(runs):
     out, results = runs
     _ok(results["bench"])
-    assert set(json.loads((out / "bench.json").read_text())) == {"gen_linear", "two_layer", "relu"}
+    data = json.loads((out / "bench.json").read_text())
+    assert set(data) == {"floors", "gen_linear", "two_layer", "relu"}
+    for name in ("gen_linear", "two_layer", "relu"):  # every default workload is held to its floor
+        assert data[name]["floor_seconds"] > 0 and data[name]["ours_over_floor"] > 0, data[name]
+
+
+@pytest.mark.slow
+def test_floors_completes_and_writes_the_rates(runs):
+    out, results = runs
+    _ok(results["floors"])
+    data = json.loads((out / "floors.json").read_text())
+    assert data["threads"] == 1 and set(data["bandwidth_gbs"]) == {"L2", "L3", "DRAM"}
 
 
 @pytest.mark.slow
