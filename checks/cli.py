@@ -581,10 +581,10 @@ def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets
         "lasso": lambda: bench_lasso(n_sets=lasso_sets, repeats=lasso_repeats),
         "sweep": lambda: __import__("gentoys.checks.sweeps.bench", fromlist=["bench_sweep"]).bench_sweep(),
     }
-    results = {}
-    machine = None
+    results, done = {}, {}
+    start = None
     if not no_floors:
-        machine, results["floors"] = _bench_floors(dev, verbosity)
+        start, results["floors"] = _bench_floors(dev, verbosity)
     for name in workloads or DEFAULT_WORKLOADS:
         status = Console().status(f"timing {name} (batched, then the per-set baseline)...") if verbosity == 0 \
             else nullcontext()
@@ -593,9 +593,7 @@ def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets
                 result = jobs[name]()
         except ValueError as exc:
             _fail(f"workload {name}: {exc}")
-        if machine is not None:
-            result.set_floor(machine)
-        results[name] = result.to_json()
+        done[name] = result
         if verbosity >= 0 and name == "lasso":
             for case in result.notes["cases"]:
                 click.echo(f"lasso d/D={case['teacher_share']:g} lam={case['lam']:g}: ours "
@@ -604,12 +602,25 @@ def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets
                            f"l_gen gap {case['max_rel_gen_gap']:.1e}, KKT ours {case['ours_max_kkt']:.1e} "
                            f"scikit-learn {case['sklearn_max_kkt']:.1e}")
         elif verbosity >= 0:
-            floor = "" if result.floor_seconds is None else \
-                f", floor {result.floor_seconds:.2f} s, ours/floor {result.ours_over_floor:.2f}x"
             click.echo(f"{name}: baseline {result.baseline_s:.2f} s, ours {result.ours_s:.2f} s, ratio "
-                       f"{result.ratio:.1f}x{floor} (averaged losses agree to "
-                       f"{result.max_rel_gap_of_averaged_losses:.1e})")
-        if verbosity > 0:
+                       f"{result.ratio:.1f}x (averaged losses agree to {result.max_rel_gap_of_averaged_losses:.1e})")
+    if start is not None:  # the floors again after the work: each rate is the better of the two measurements
+        from gentoys.checks.outputs import floors
+
+        end = floors.measure()
+        used = floors.best_of(start, end)
+        results["floors"].update({"end": {str(end.threads): end.to_json()}, "used": used.to_json()})
+        if verbosity >= 0:
+            click.echo(f"floors at the end, {floors.describe(end)}; used: the better of start and end")
+        for result in done.values():
+            result.set_floor(used)
+    for name, result in done.items():
+        results[name] = result.to_json()
+    if verbosity >= 0 and start is not None:
+        _print_floor_table(done)
+    if verbosity > 0:
+        for name in done:
+            click.echo(name)
             for key, value in results[name].items():
                 if key != "floor_phases":
                     click.echo(f"  {key}: {value}")
@@ -620,10 +631,19 @@ def bench(json_path: str | None, workloads: tuple[str, ...], sets: int, net_sets
         _write("--json", json_path, json.dumps(results, indent=2) + "\n")
 
 
-def _bench_floors(device: str, verbosity: int):
-    """Measure the floors for ``bench``: at this run's threads here, at the other count in a fresh process.
+def _print_floor_table(done: dict) -> None:
+    """Each workload's times beside its floor: baseline, ours, their ratio, the floor, ours / floor."""
+    click.echo(f"{'workload':<12} {'baseline s':>11} {'ours s':>9} {'ratio':>7} {'floor s':>9} {'ours/floor':>11}")
+    for name, r in done.items():
+        floor = ("-", "-") if r.floor_seconds is None else (f"{r.floor_seconds:.2f}", f"{r.ours_over_floor:.2f}x")
+        click.echo(f"{name:<12} {r.baseline_s:>11.2f} {r.ours_s:>9.2f} {r.ratio:>6.1f}x {floor[0]:>9} {floor[1]:>11}")
 
-    Returns the floors the workloads are held to (None off the CPU) and the JSON ``floors`` object."""
+
+def _bench_floors(device: str, verbosity: int):
+    """Measure the floors for ``bench`` before the work: at this run's threads here, at the other count in a
+    fresh process (the command line sets each process's threads once).
+
+    Returns the floors measured here (None off the CPU) and the JSON ``floors`` object."""
     import subprocess
     from contextlib import nullcontext
 
@@ -641,9 +661,10 @@ def _bench_floors(device: str, verbosity: int):
                 there = floors.measure_in_subprocess(other)
             except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
                 error = f"{type(exc).__name__}: {exc}"
-    measured = {str(f.threads): f.to_json() for f in (here, there) if f is not None}
-    out = {"threads_used_for_floor_seconds": here.threads, "by_threads": measured,
-           "statistic": f"best of {floors.REPEATS} repeats (the highest rate)",
+    out = {"threads_used_for_floor_seconds": here.threads,
+           "start": {str(f.threads): f.to_json() for f in (here, there) if f is not None},
+           "statistic": f"best of {floors.REPEATS} repeats (the highest rate), at the start and again at the end "
+                        f"of the run at this run's threads; the floors use the better of the two",
            "model": "sum over phases of max(flops / GEMM rate of its dtype, bytes read and written / read "
                     "bandwidth of the level its working set lives in)"}
     if error:
@@ -651,7 +672,7 @@ def _bench_floors(device: str, verbosity: int):
     if verbosity >= 0:
         for f in (here, there):
             if f is not None:
-                click.echo(f"floors, {floors.describe(f)}" + (" (used)" if f is here else ""))
+                click.echo(f"floors, {floors.describe(f)}")
         if error:
             click.echo(f"floors at {other} threads not measured: {error}")
     return here, out

@@ -173,6 +173,16 @@ def test_measure_reports_every_rate_and_the_buffers_it_read(tmp_path):
     assert MachineFloors.from_json(json.loads(json.dumps(m.to_json()))) == m
 
 
+def test_best_of_two_measurements_takes_each_higher_rate():
+    slow = MachineFloors(**{**FAKE.to_json(), "gemm_gflops": {"float32": 60.0, "float64": 70.0},
+                            "bandwidth_gbs": {"L2": 300.0, "L3": 50.0, "DRAM": 10.0}})
+    both = floors.best_of(FAKE, slow)
+    assert both.gemm_gflops == {"float32": 100.0, "float64": 70.0}
+    assert both.bandwidth_gbs == {"L2": 300.0, "L3": 100.0, "DRAM": 20.0}
+    with pytest.raises(ValueError, match="threads"):
+        floors.best_of(FAKE, MachineFloors(**{**FAKE.to_json(), "threads": 2}))
+
+
 def test_the_other_thread_count_is_all_cores_or_one():
     assert floors.other_thread_count(1, cores=2) == 2
     assert floors.other_thread_count(2, cores=2) == 1
@@ -199,15 +209,18 @@ def test_bench_reports_floor_and_ours_over_floor_in_table_and_json(tmp_path, fak
     path = tmp_path / "b.json"
     out = CliRunner().invoke(main, ["bench", "--workload", "gen_linear", "--json", str(path)], catch_exceptions=False)
     assert out.exit_code == 0, out.output
-    assert "floor 0.04 s, ours/floor 2.50x" in out.output
-    assert "floors, 1 thread: SGEMM 100" in out.output and "(used)" in out.output
+    row = next(line.split() for line in out.output.splitlines() if line.startswith("gen_linear "))
+    assert row == ["gen_linear", "1.00", "0.10", "10.0x", "0.04", "2.50x"]
+    assert "floors, 1 thread: SGEMM 100" in out.output and "used: the better of start and end" in out.output
+    assert fake_run[0] == fake_run[-1] == "here"  # measured before and after the work
     data = json.loads(path.read_text())
     assert data["gen_linear"]["floor_seconds"] == pytest.approx(0.04)
     assert data["gen_linear"]["ours_over_floor"] == pytest.approx(2.5)
     assert data["gen_linear"]["ratio"] == 10.0
     assert data["floors"]["threads_used_for_floor_seconds"] == 1
     other = floors.other_thread_count(1)
-    assert set(data["floors"]["by_threads"]) == {"1"} | ({str(other)} if other else set())
+    assert set(data["floors"]["start"]) == {"1"} | ({str(other)} if other else set())
+    assert data["floors"]["used"]["gemm_gflops"] == FAKE.gemm_gflops
     assert data["gen_linear"]["floor_phases"][0]["bound"] == "flops"
 
 

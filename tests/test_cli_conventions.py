@@ -139,9 +139,10 @@ def fake_bench(monkeypatch):
     monkeypatch.setattr(floors_module, "other_thread_count", lambda threads: None)
 
 
-# floors (1 line; a second one for the other thread count, left out here), the workload's line, and with -v its
-# fields: baseline_s, ours_s, ratio, floor_seconds, ours_over_floor, max_rel_gap, sets
-@pytest.mark.parametrize("flag,lines", [("-q", 0), (None, 2), ("-v", 9)])
+# floors at the start (1 line; a second one for the other thread count, left out here), the workload's line, the
+# floors at the end, the table (header and one row); with -v also the workload's name and its fields: baseline_s,
+# ours_s, ratio, floor_seconds, ours_over_floor, max_rel_gap, sets
+@pytest.mark.parametrize("flag,lines", [("-q", 0), (None, 5), ("-v", 13)])
 def test_bench_verbosity(runner, tmp_path, fake_bench, flag, lines):
     path = tmp_path / "b.json"
     result = invoke(runner, "bench", "--workload", "gen_linear", "--json", str(path), *([flag] if flag else []))

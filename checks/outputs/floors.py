@@ -14,7 +14,8 @@
   (~50 ms at these rates).
 * **Statistic**: the best of ``REPEATS`` (the highest rate). On a shared machine another process can only
   slow a repeat down, so the fastest one is the closest to what the hardware does, and a floor must not be
-  raised by someone else's load. The spread (slowest repeat's rate) is kept beside it.
+  raised by someone else's load. The spread (slowest repeat's rate) is kept beside it. ``gentoys bench``
+  measures at the start and the end of its run and keeps the better of the two per rate (``best_of``).
 
 The measurement runs in the calling process's torch thread count, which only the command line sets; the
 other count (one thread, or all cores) is measured by ``measure_in_subprocess``: a fresh ``gentoys floors
@@ -141,6 +142,18 @@ def measure(gemm_size: int = GEMM_SIZE, repeats: int = REPEATS, read_bytes: int 
             buffers[level], repeats, max(read_bytes // 16, 4 * buffers[level]) if level == "DRAM" else read_bytes))
     return MachineFloors(torch.get_num_threads(), gemm, bandwidth, sizes, source, buffers, slowest,
                          round(time.perf_counter() - t0, 3))
+
+
+def best_of(a: MachineFloors, b: MachineFloors) -> MachineFloors:
+    """Each rate the higher of two measurements at the same thread count (the start and the end of a run): the
+    load that slowed one of them is someone else's, not the machine's."""
+    if a.threads != b.threads or a.cache_bytes != b.cache_bytes:
+        raise ValueError(f"best_of needs two measurements of one setup, got {a.threads} and {b.threads} threads")
+    gemm = {k: max(a.gemm_gflops[k], b.gemm_gflops[k]) for k in a.gemm_gflops}
+    bandwidth = {k: max(a.bandwidth_gbs[k], b.bandwidth_gbs[k]) for k in a.bandwidth_gbs}
+    slowest = {k: min(a.slowest[k], b.slowest[k]) for k in a.slowest}
+    return MachineFloors(a.threads, gemm, bandwidth, a.cache_bytes, a.cache_source, a.buffer_bytes, slowest,
+                         round(a.seconds + b.seconds, 3))
 
 
 def measure_in_subprocess(threads: int, timeout: float = 120.0) -> MachineFloors:
