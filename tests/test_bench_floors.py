@@ -52,6 +52,12 @@ def check_linear_counts(phases_of) -> None:
     assert eig == pytest.approx(4 / 3 * 300**3, rel=1e-2)
 
 
+def test_the_symmetric_gram_is_counted_by_its_blocks():
+    """N = 600 in 3 column blocks of 200: block rows of 200 x 600, 200 x 400 and 200 x 200 entries, D terms each."""
+    gram = _phase(linear_phases(LinearSetting(dim=1000, q=0.6, epochs=1, n_sets=2)), "gram X^T X")[0]
+    assert gram.flops == 2 * sum(2 * 1000 * 200 * width for width in (600, 400, 200))
+
+
 def test_linear_counts_match_a_hand_count():
     check_linear_counts(linear_phases)
 

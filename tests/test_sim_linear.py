@@ -63,3 +63,27 @@ def test_lasso_method_zeroes_coordinates_of_a_sparse_teacher():
     lasso = run.student[:, 1]
     assert (lasso[:, 20:] == 0).float().mean() > 0.5
     assert (run.student[:, 0] == 0).sum() == 0
+
+
+@pytest.mark.parametrize("n", [299, 300, 451])
+def test_gram_equals_the_plain_product_whichever_way_it_is_formed(n):
+    """Below SYMMETRIC_GRAM_MIN_N one bmm, from it on the block rows above the diagonal and their mirror: both
+    are X^T X / N to float64 rounding, and every entry below the diagonal blocks is its transpose's."""
+    from gentoys.sim import linear
+
+    X = torch.randn(2, 40, n, dtype=torch.float64, generator=torch.Generator().manual_seed(n))
+    G = linear.gram(X)
+    assert torch.allclose(G, torch.einsum("rdi,rdj->rij", X, X) / n, rtol=0, atol=1e-13)
+    first = round(n / linear.GRAM_BLOCKS)
+    mirrored = torch.equal(G[:, first:, :first], G[:, :first, first:].transpose(1, 2))
+    assert mirrored == (n >= linear.SYMMETRIC_GRAM_MIN_N)
+
+
+def test_a_gram_that_mirrors_without_transposing_is_caught():
+    from gentoys.sim import linear
+
+    X = torch.randn(1, 30, 300, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    real = linear.gram(X)
+    wrong = real.clone()
+    wrong[:, 200:, :100] = real[:, :100, 200:]  # the block copied, not transposed
+    assert not torch.allclose(wrong, torch.einsum("rdi,rdj->rij", X, X) / 320, rtol=0, atol=1e-13)

@@ -29,7 +29,7 @@ from gentoys.checks.outputs.floors import MachineFloors
 from gentoys.sim import networks
 from gentoys.sim.core.batching import L2_BYTES, element_size, sets_per_chunk
 from gentoys.sim.core.device import resolve_device
-from gentoys.sim.linear import LinearSetting, gradient_route
+from gentoys.sim.linear import GRAM_BLOCKS, SYMMETRIC_GRAM_MIN_N, LinearSetting, gradient_route
 
 
 #: slices of eigvalsh's matrix-vector half (each charged at the level of its smallest trailing triangle)
@@ -78,7 +78,9 @@ def linear_phases(s: LinearSetting) -> list[Phase]:
     """``sim.linear.train`` on the rowspace route (every method without an L1 term; the bench's gen_linear).
 
     R sets, D dimensions, N samples, M methods, E epochs, element size e:
-    Gram X^T X: 2 R N^2 D flops, reads X and writes G; its scaling by 1/N one pass over G.
+    Gram X^T X: 2 R N^2 D flops, reads X and writes G; from ``SYMMETRIC_GRAM_MIN_N`` samples on (CPU) only the
+    block rows on and above the diagonal, 2 D per entry computed, written once by the product and once into
+    G, and the entries below mirrored (read, write); its scaling by 1/N one pass over G.
     eigvalsh (LAPACK's tridiagonal reduction; the eigenvalues of the tridiagonal matrix are O(N^2), left out):
     it copies G (read, write), then 4/3 N^3 flops per set, half in rank-2k updates (GEMM-like), half in
     symmetric matrix-vector products: for each trailing size k = N .. 1, one triangle of k^2 / 2 elements read
@@ -102,8 +104,16 @@ def linear_phases(s: LinearSetting) -> list[Phase]:
     # (2), rho.rho (1), rho + c (3), A.(rho + c) (2); then B = beta B + rho (3, or a copy: 2), B += lam A (3),
     # A -= eta B (3)
     vectors = (epochs + 1) * (3 + 2 + 1 + 3 + 2) + epochs * ((3 if betas else 2) + (3 if decays else 0) + 3)
+    if resolve_device(s.device).type == "cpu" and n >= SYMMETRIC_GRAM_MIN_N:  # the blocked symmetric product
+        edges = [round(n * i / GRAM_BLOCKS) for i in range(GRAM_BLOCKS + 1)]
+        upper = sum((b - a) * (n - a) for a, b in zip(edges, edges[1:]))  # entries the block rows compute
+        lower = sum((b - a) * (n - b) for a, b in zip(edges, edges[1:]))  # entries mirrored from them
+        gram_phase = Phase("gram X^T X (block rows on and above the diagonal)", 2 * r * upper * d,
+                           x_all + r * (3 * upper + 2 * lower) * e, x_all + gram_all, dt)  # product, copy in, mirror
+    else:
+        gram_phase = Phase("gram X^T X", 2 * r * n * n * d, x_all + gram_all, x_all + gram_all, dt)
     phases = [
-        Phase("gram X^T X", 2 * r * n * n * d, x_all + gram_all, x_all + gram_all, dt),
+        gram_phase,
         Phase("gram / N", r * n * n, 2 * gram_all, gram_all, dt),
         Phase("eigvalsh: copy of G, rank-2k half", r * 2 / 3 * n**3, 3 * gram_all, gram_all, dt),
     ]
