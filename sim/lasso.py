@@ -388,9 +388,10 @@ def _rounds(batch: _Batch, dtype: torch.dtype, result: _Result, *, lam: float, t
             newton_gap = newton_every if bool(ok.any()) else 2 * newton_gap
             newton_at = int(batch.used.min()) + newton_gap
         S = batch.S
-        if block.size:
-            block.prune((torch.gather(S, 1, block.idx) != 0)
-                        | (torch.gather(grad, 1, block.idx).abs() >= _PRUNE_BELOW * lam))
+        if block.size:  # a compaction copies the block: only when it sheds a tenth
+            keep = (torch.gather(S, 1, block.idx) != 0) | (torch.gather(grad, 1, block.idx).abs() >= _PRUNE_BELOW * lam)
+            if 10 * int((block.valid & ~keep).sum(1).max()) >= block.size:
+                block.prune(keep)
         block.grow(batch.X, batch.b, *_new_coordinates(S, grad, lam, block, min_add))
         x = torch.where(block.valid, torch.gather(S, 1, block.idx), torch.zeros_like(block.c))
         inner_tol = torch.clamp(0.2 * violation, min=0.5 * tol)  # loose while the working set is still growing
