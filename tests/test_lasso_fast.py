@@ -72,12 +72,13 @@ def test_float32_iterations_end_certified_in_float64():
     resolution, and a float32 problem is solved in float32 throughout."""
     X, T = _problem(200, 1.0)
     lam = 1.2e-3 * (1000 / 200) ** 0.5
-    sol = solve_lasso(X, T, lam, gram_spectrum(X)[:, -1], tol=1e-9)
-    assert bool((_certificate(X, T, sol.student, lam) < 1e-9).all())
+    sol = solve_lasso(X, T, lam, gram_spectrum(X)[:, -1], tol=1e-7)
+    assert bool((_certificate(X, T, sol.student, lam) < 1e-7).all())
     X32, T32 = X.float(), T.float()
     sol32 = solve_lasso(X32, T32, lam, gram_spectrum(X32)[:, -1], tol=1e-3)
     assert sol32.student.dtype == torch.float32
-    assert float(((sol32.gen_loss.double() - sol.gen_loss).abs() / sol.gen_loss).max()) < 1e-3
+    # its float32 certificate holds through float64 arithmetic too, up to float32 rounding of the answer
+    assert float(_certificate(X, T, sol32.student.double(), lam).max()) < 2e-3
 
 
 def test_lasso_bench_reports_ratio_iterations_and_accuracy():
