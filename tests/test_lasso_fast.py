@@ -39,29 +39,46 @@ def test_matches_coordinate_descent_at_the_certificate(share, lam_seed):
 
 
 def test_a_wrong_gradient_fails_the_certificate(monkeypatch):
-    """Sigma off by 1 % inside the solver: it converges to another problem's solution, which passes the solver's
-    own check but not the certificate computed through X."""
+    """Labels off by 1 % inside the solver: it converges to another problem's solution, which passes the
+    solver's own check but not the certificate computed here through X."""
     X, T = _problem(120, 0.4)
     lam = 5e-3 * (1000 / 120) ** 0.5
-    real = lasso_mod._Gram.__init__
-
-    def planted(self, X):
-        real(self, X)
-        self.sigma = self.sigma * 1.01
-
-    monkeypatch.setattr(lasso_mod._Gram, "__init__", planted)
+    real = lasso_mod._labels
+    monkeypatch.setattr(lasso_mod, "_labels", lambda X, T: tuple(1.01 * v for v in real(X, T)))
     sol = solve_lasso(X, T, lam, gram_spectrum(X)[:, -1], tol=1e-6)
     assert bool((sol.kkt < 1e-6).all())  # the solver certifies against its own (wrong) gradient
-    assert float(_certificate(X, T, sol.student, lam).max()) > 1e-3  # ~1e-2 expected: lam off by 1 %
+    assert float(_certificate(X, T, sol.student, lam).max()) > 1e-3  # ~1e-2 expected: the labels off by 1 %
 
 
-def test_newton_alone_is_not_trusted(monkeypatch):
-    """A Newton step that returns a wrong point must be neither certified nor kept: the answer stays right."""
-    X, T = _problem(120, 1.0)
+@pytest.mark.parametrize("share", [0.4, 1.0])
+def test_newton_alone_is_not_trusted(monkeypatch, share):
+    """Newton solves that return wrong points must be neither certified nor kept: the answer stays right."""
+    X, T = _problem(120, share)
     lam = 1.2e-3 * (1000 / 120) ** 0.5
-    monkeypatch.setattr(lasso_mod, "_newton", lambda Q, c, x, lam, steps, rank: x * 1.05 + 1e-3)
-    sol = solve_lasso(X, T, lam, gram_spectrum(X)[:, -1], tol=1e-6)
+    calls = []
+
+    def wrong(block, guess, lam, rank, refinements):
+        calls.append(1)
+        return (guess * 0.05 + 1e-3) * block.valid
+
+    monkeypatch.setattr(lasso_mod, "_polish", wrong)
+    sol = solve_lasso(X, T, lam, gram_spectrum(X)[:, -1], tol=1e-6, newton_every=25)
+    assert calls  # Newton was tried
     assert bool((_certificate(X, T, sol.student, lam) < 1e-6).all())
+
+
+def test_float32_iterations_end_certified_in_float64():
+    """The block iterates in float32, yet every answer meets a float64 certificate far below float32's
+    resolution, and a float32 problem is solved in float32 throughout."""
+    X, T = _problem(200, 1.0)
+    lam = 1.2e-3 * (1000 / 200) ** 0.5
+    sol = solve_lasso(X, T, lam, gram_spectrum(X)[:, -1], tol=1e-7)
+    assert bool((_certificate(X, T, sol.student, lam) < 1e-7).all())
+    X32, T32 = X.float(), T.float()
+    sol32 = solve_lasso(X32, T32, lam, gram_spectrum(X32)[:, -1], tol=1e-3)
+    assert sol32.student.dtype == torch.float32
+    # its float32 certificate holds through float64 arithmetic too, up to float32 rounding of the answer
+    assert float(_certificate(X, T, sol32.student.double(), lam).max()) < 2e-3
 
 
 def test_lasso_bench_reports_ratio_iterations_and_accuracy():
