@@ -277,18 +277,27 @@ def _random_3d_pair_products(rng, phi1: float, phi2: float, n: int = 200) -> tup
     return float(dots.min()), float(dots.max())
 
 
-def _bracket_over_directions(params: np.ndarray, x: float, y: float, dim: int) -> float:
+def _bracket_over_directions(params: np.ndarray, x: float, y: float, dim: int) -> tuple[float, np.ndarray]:
     """‖v̂ûᵀ − x v̂₁û₁ᵀ − y v̂₂û₂ᵀ‖² with v̂ = û = e₁ (rotations of each side fix them) and the other four unit
-    vectors given unnormalized in ``params``."""
-    a1, b1, a2, b2 = (w / np.linalg.norm(w) for w in params.reshape(4, dim))
-    target = np.zeros((dim, dim))
-    target[0, 0] = 1.0
-    return float(np.sum((target - x * np.outer(a1, b1) - y * np.outer(a2, b2)) ** 2))
+    vectors given unnormalized in ``params``; with its gradient in ``params``.
+
+    The gradient: with R the residual, the derivative in a₁ is −2x R b₁ (in b₁: −2x Rᵀa₁; likewise for the second
+    pair with y), carried back through a = w/‖w‖ by (g − a (a·g))/‖w‖."""
+    ws = params.reshape(4, dim)
+    norms = np.linalg.norm(ws, axis=1)
+    a1, b1, a2, b2 = ws / norms[:, None]
+    residual = -x * np.outer(a1, b1) - y * np.outer(a2, b2)
+    residual[0, 0] += 1.0
+    units = np.stack([a1, b1, a2, b2])
+    g = -2 * np.stack([x * residual @ b1, x * residual.T @ a1, y * residual @ b2, y * residual.T @ a2])
+    g = (g - units * np.sum(units * g, axis=1, keepdims=True)) / norms[:, None]
+    return float(np.sum(residual**2)), g.ravel()
 
 
 def direction_minimum(x: float, y: float, dim: int, rng, starts: int = 8) -> float:
-    """The bracket's minimum over the four unit vectors in ℝ^dim, by BFGS from ``starts`` random starts."""
-    return float(min(optimize.minimize(_bracket_over_directions, rng.normal(size=4 * dim), args=(x, y, dim),
+    """The bracket's minimum over the four unit vectors in ℝ^dim, by BFGS (analytic gradient) from ``starts``
+    random starts."""
+    return float(min(optimize.minimize(_bracket_over_directions, rng.normal(size=4 * dim), args=(x, y, dim), jac=True,
                                        method="BFGS", options={"gtol": 1e-9}).fun for _ in range(starts)))
 
 
