@@ -176,6 +176,7 @@ def verify(profile: str, device: str, seed: int, json_path: str | None, strict: 
     from contextlib import nullcontext
 
     from gentoys.checks.claims import load_all
+    from gentoys.checks.evidence.runs import prefetch_networks
     from gentoys.checks.framework.profile import PROFILES, Context
     from gentoys.checks.framework.runner import CheckCrashed, run_claims
     from gentoys.checks.outputs.report import dumps, print_report
@@ -199,7 +200,9 @@ def verify(profile: str, device: str, seed: int, json_path: str | None, strict: 
 
     try:
         shown = console.status("deriving and checking...") if verbosity == 0 else nullcontext()
-        with shown as status:
+        # the whole suite: the network examples train in a second process meanwhile (docs/performance.md)
+        parallel = prefetch_networks(ctx) if not only else nullcontext()
+        with shown as status, parallel:
             results = run_claims(claims, ctx, only or None, on_result=lambda r: progress(r, status))
     except (CheckCrashed, ValueError) as exc:
         _fail(str(exc))
