@@ -118,9 +118,10 @@ def verbosity_options(command):
 
 
 def threads_option(default: int | None = None):
-    """--threads N: torch CPU threads for the whole command, set once before any work (never changed mid-run)."""
-    help_text = "torch CPU threads for the whole run" + (" (default: torch's own); 1 is faster on shared cores."
-                                                          if default is None else ".")
+    """--threads N: CPU threads (torch's and numpy/scipy's BLAS) for the whole command, set once before any work
+    (never changed mid-run)."""
+    help_text = "CPU threads (torch, BLAS) for the whole run" + (
+        " (default: the libraries' own); 1 is faster on shared cores." if default is None else ".")
 
     def decorate(command):
         @click.option("--threads", type=click.IntRange(min=1), default=default, show_default=default is not None,
@@ -162,7 +163,7 @@ def main(no_cache: bool) -> None:
               help="Also write the JSON report here (written only when every check ran; checked before).")
 @click.option("--strict", is_flag=True, help="Exit 1 when a claim is not confirmed (erratum, refuted, inconclusive).")
 @click.option("--only", multiple=True, metavar="ID", help="Run only these claim ids (repeatable).")
-@threads_option()
+@threads_option(default=1)
 @verbosity_options
 def verify(profile: str, device: str, seed: int, json_path: str | None, strict: bool, only: tuple[str, ...],
            verbosity: int) -> None:
@@ -175,6 +176,7 @@ def verify(profile: str, device: str, seed: int, json_path: str | None, strict: 
     from contextlib import nullcontext
 
     from gentoys.checks.claims import load_all
+    from gentoys.checks.evidence.runs import prefetch_networks
     from gentoys.checks.framework.profile import PROFILES, Context
     from gentoys.checks.framework.runner import CheckCrashed, run_claims
     from gentoys.checks.outputs.report import dumps, print_report
@@ -198,7 +200,9 @@ def verify(profile: str, device: str, seed: int, json_path: str | None, strict: 
 
     try:
         shown = console.status("deriving and checking...") if verbosity == 0 else nullcontext()
-        with shown as status:
+        # the whole suite: the network examples train in a second process meanwhile (docs/performance.md)
+        parallel = prefetch_networks(ctx) if not only else nullcontext()
+        with shown as status, parallel:
             results = run_claims(claims, ctx, only or None, on_result=lambda r: progress(r, status))
     except (CheckCrashed, ValueError) as exc:
         _fail(str(exc))

@@ -62,23 +62,45 @@ def _diverged(history: list[torch.Tensor], method: str, lr: float) -> DivergedEr
     return DivergedError(f"method {method!r} diverged at epoch {step} (step size lr={lr:g})")
 
 
-def _fit(objective, params, method: str, lr: float, steps: int) -> torch.Tensor:
+def _fit(loss_and_grad, params, method: str, lr: float, steps: int) -> torch.Tensor:
+    """``steps`` optimizer steps on ``params``; ``loss_and_grad()`` gives the per-seed objective and its gradient
+    in each parameter (closed form: the models are small, so an autograd graph per step would cost more than
+    the arithmetic). Returns the objective per step and seed, (steps + 1, B)."""
     opt = _optimizer(params, method, lr)
     history = []
     for step in range(steps):
-        opt.zero_grad()
-        per_seed = objective()
-        history.append(per_seed.detach())
+        per_seed, grads = loss_and_grad()
+        history.append(per_seed)
         if (step + 1) % CHECK_EVERY == 0 and not torch.isfinite(per_seed).all():
             raise _diverged(history, method, lr)
-        per_seed.sum().backward()  # seeds are independent: the sum's gradient is each seed's own
+        for p, g in zip(params, grads):  # seeds are independent: each seed's gradient is its own objective's
+            p.grad = g
         opt.step()
-    with torch.no_grad():
-        history.append(objective())
+    history.append(loss_and_grad()[0])
     loss = torch.stack(history)
     if not torch.isfinite(loss).all():
         raise _diverged(history, method, lr)
     return loss
+
+
+def factor_loss_and_grad(A: torch.Tensor, B: torch.Tensor, Y: torch.Tensor, lam: float):
+    """Per seed 1/2 ||A B^T - Y||_F^2 + (lam/2)(||A||_F^2 + ||B||_F^2), and its gradient (R B + lam A,
+    R^T A + lam B with R = A B^T - Y)."""
+    R = A @ B.transpose(1, 2) - Y
+    loss = 0.5 * (R**2).sum((1, 2)) + lam / 2 * ((A**2).sum((1, 2)) + (B**2).sum((1, 2)))
+    return loss, (torch.baddbmm(A, R, B, beta=lam), torch.baddbmm(B, R.transpose(1, 2), A, beta=lam))
+
+
+def pair_loss_and_grad(P: torch.Tensor, Y: torch.Tensor, lam: float):
+    """Per seed ||Y - v1 u1^T - v2 u2^T||_F^2 + (lam/2)||P||^2 (P = (v1, u1, v2, u2) stacked, (B, 4, D)), and
+    its gradient: with E = v1 u1^T + v2 u2^T - Y, 2 E u_i + lam v_i for v_i and 2 E^T v_i + lam u_i for u_i."""
+    v1, u1, v2, u2 = P.unbind(1)
+    E = v1[:, :, None] * u1[:, None, :] + v2[:, :, None] * u2[:, None, :] - Y
+    loss = (E**2).sum((1, 2)) + lam / 2 * (P**2).sum((1, 2))
+    Eu = E @ torch.stack([u1, u2], 2)  # (B, D, 2): E u1, E u2
+    Etv = E.transpose(1, 2) @ torch.stack([v1, v2], 2)  # (B, D, 2): E^T v1, E^T v2
+    grad = torch.stack([Eu[..., 0], Etv[..., 0], Eu[..., 1], Etv[..., 1]], 1)
+    return loss, (2 * grad + lam * P,)
 
 
 def train_factors(targets: torch.Tensor, dk: int, lam: float, method: str = "gd", lr: float = 0.05,
@@ -93,15 +115,10 @@ def train_factors(targets: torch.Tensor, dk: int, lam: float, method: str = "gd"
     Y = targets.to(dev, torch.float64)
     gen = generator(seed, dev)
     b, d, _ = Y.shape
-    A = (init_scale * torch.randn(b, d, dk, generator=gen, device=dev, dtype=torch.float64)).requires_grad_()
-    B = (init_scale * torch.randn(b, d, dk, generator=gen, device=dev, dtype=torch.float64)).requires_grad_()
-
-    def objective():
-        R = A @ B.transpose(1, 2) - Y
-        return 0.5 * (R**2).sum((1, 2)) + lam / 2 * ((A**2).sum((1, 2)) + (B**2).sum((1, 2)))
-
-    loss = _fit(objective, [A, B], method, lr, steps)
-    return FactorRun((A @ B.transpose(1, 2)).detach(), loss, (A.detach(), B.detach()))
+    A = init_scale * torch.randn(b, d, dk, generator=gen, device=dev, dtype=torch.float64)
+    B = init_scale * torch.randn(b, d, dk, generator=gen, device=dev, dtype=torch.float64)
+    loss = _fit(lambda: factor_loss_and_grad(A, B, Y, lam), [A, B], method, lr, steps)
+    return FactorRun(A @ B.transpose(1, 2), loss, (A, B))
 
 
 def train_two_pairs(V: torch.Tensor, U: torch.Tensor, n_seeds: int, lam: float, method: str = "gd",
@@ -115,15 +132,9 @@ def train_two_pairs(V: torch.Tensor, U: torch.Tensor, n_seeds: int, lam: float, 
         raise ValueError(f"V and U must have the same length, got {V.shape[0]} and {U.shape[0]}")
     gen = generator(seed, torch.device("cpu"))
     d = V.shape[0]
-    P = (init_scale * torch.randn(n_seeds, 4, d, generator=gen, dtype=torch.float64)).requires_grad_()
+    P = init_scale * torch.randn(n_seeds, 4, d, generator=gen, dtype=torch.float64)
     Y = torch.outer(V, U).to(torch.float64)
-
-    def objective():
-        v1, u1, v2, u2 = P.unbind(1)
-        M = v1[:, :, None] * u1[:, None, :] + v2[:, :, None] * u2[:, None, :]
-        return ((Y - M) ** 2).sum((1, 2)) + lam / 2 * (P**2).sum((1, 2))
-
-    loss = _fit(objective, [P], method, lr, steps)
-    v1, u1, v2, u2 = P.detach().unbind(1)
+    loss = _fit(lambda: pair_loss_and_grad(P, Y, lam), [P], method, lr, steps)
+    v1, u1, v2, u2 = P.unbind(1)
     product = v1[:, :, None] * u1[:, None, :] + v2[:, :, None] * u2[:, None, :]
     return FactorRun(product, loss, (v1, u1, v2, u2))

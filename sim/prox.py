@@ -172,6 +172,7 @@ class L1Prox(torch.optim.Optimizer):
         self.strict = bool(strict)
         self.steps_taken = 0
         self._sharing = False
+        self._checked: dict[int, tuple] = {}  # id(group) -> the options last found valid (see _check_cached)
         # Optimizer.__init__ sets up hooks and runs add_param_group on each group (our override falls back
         # to the base one until _sharing): it fills "l1reg" into the inner optimizer's own group dicts.
         super().__init__(optimizer.param_groups, {"l1reg": l1reg})
@@ -203,15 +204,26 @@ class L1Prox(torch.optim.Optimizer):
         if error is not None:
             raise error
 
+    def _check_cached(self, group: dict) -> None:
+        """:meth:`_check`, skipped when none of the options it reads changed since the group last passed it
+        (a step's validation then costs one tuple comparison). Tensor-valued options are never cached: they
+        can change in place."""
+        key = _options_key(group)
+        if key is None or self._checked.get(id(group)) != key:
+            self._check(group)
+            if key is not None:
+                self._checked[id(group)] = key
+
     def __repr__(self) -> str:
         return f"L1Prox({self.optimizer!r}, scaling={self.scaling!r})"
 
     def __getstate__(self) -> dict:
         return {**super().__getstate__(), "optimizer": self.optimizer, "scaling": self.scaling,
-                "strict": self.strict, "steps_taken": self.steps_taken, "_sharing": False}
+                "strict": self.strict, "steps_taken": self.steps_taken, "_sharing": False, "_checked": {}}
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
+        self.__dict__.setdefault("_checked", {})
         self._share()
 
     def add_param_group(self, param_group: dict) -> None:
@@ -242,7 +254,7 @@ class L1Prox(torch.optim.Optimizer):
     def step(self, closure=None):
         for group in self.param_groups:
             group.setdefault("l1reg", self.defaults["l1reg"])  # a group the inner optimizer got directly
-            self._check(group)
+            self._check_cached(group)
         loss = self.optimizer.step(closure)
         self.steps_taken += 1
         finite = []
@@ -256,7 +268,7 @@ class L1Prox(torch.optim.Optimizer):
                     continue
                 p.copy_(prox_lasso(p, l1reg, self._scale(group, p), check=False))
                 finite.append(torch.isfinite(p).all())
-        if finite and not bool(torch.stack(finite).all()):  # one sync per step, not one per parameter
+        if finite and not bool(finite[0] if len(finite) == 1 else torch.stack(finite).all()):  # one sync per step
             lrs = sorted({float(g["lr"]) for g in self.param_groups})
             raise DivergedError(f"method {type(self.optimizer).__name__} + L1 prox diverged at epoch "
                                 f"{self.steps_taken} (step size lr={', '.join(f'{v:g}' for v in lrs)})")
@@ -276,6 +288,19 @@ class L1Prox(torch.optim.Optimizer):
         second = state["max_exp_avg_sq"] if group.get("amsgrad", False) else state["exp_avg_sq"]
         v_hat = second / (1 - beta2**step)
         return lr / (v_hat.sqrt() + group["eps"])
+
+
+#: the group options :meth:`L1Prox._check` reads, besides the parameters' dtypes
+_CHECKED_OPTIONS = ("l1reg", "lr", "momentum", "dampening", "weight_decay")
+
+
+def _options_key(group: dict) -> tuple | None:
+    """What :meth:`L1Prox._check` depends on in ``group`` (the options' values and the parameters' dtypes),
+    or None when an option is not a plain number (a tensor can change in place: check it every time)."""
+    values = tuple(group.get(k) for k in _CHECKED_OPTIONS)
+    if not all(v is None or type(v) in (int, float) for v in values):
+        return None
+    return values + tuple(p.dtype for p in group["params"])
 
 
 def with_l1_prox(optimizer: torch.optim.Optimizer, l1reg: float, scaling: str = "lr", strict: bool = True) -> L1Prox:

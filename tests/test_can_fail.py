@@ -368,6 +368,33 @@ def test_prox_any_optimizer_is_refuted_in_readable_words(claims, ctx):
     assert "λ(1 − β)" in o.correction and "Adam" in o.correction and "target 0" in o.key
 
 
+def test_prox_runs_stop_only_where_the_iterate_stands_still(ctx):
+    """A converging run stops early, at the iterate the full step cap reaches (to the rounding floor); a run cut
+    short by its cap, and one that keeps moving (plain Adam), run every step they are given."""
+    import numpy as np
+    import torch
+
+    X, y = prox_claims._lasso_problem(ctx, n=40, d=60)
+    L = float(np.linalg.eigvalsh(X.T @ X / len(y)).max())
+    sgd = lambda p: torch.optim.SGD(p, lr=1 / L)  # noqa: E731
+    w_early, taken = prox_claims._run_with_prox(X, y, sgd, 0.05, "lr", 4000)
+    assert taken < 4000 and taken % prox_claims.STILL_EVERY == 0
+    n = len(y)
+    w_full = torch.zeros(X.shape[1], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([w_full], lr=1 / L)
+    Xt, yt = torch.tensor(X), torch.tensor(y)
+    for _ in range(4000):  # the same iteration without the stop, gradient by autograd
+        opt.zero_grad()
+        (((Xt @ w_full - yt) ** 2).sum() / (2 * n)).backward()
+        opt.step()
+        with torch.no_grad():
+            w_full.copy_(torch.nn.functional.softshrink(w_full, 0.05 / L))
+    assert np.abs(w_early - w_full.detach().numpy()).max() < 1e-10
+    assert prox_claims._run_with_prox(X, y, sgd, 0.05, "lr", 150)[1] == 150
+    adam = lambda p: torch.optim.Adam(p, lr=1e-3)  # noqa: E731
+    assert prox_claims._run_with_prox(X, y, adam, 0.05, "lr", 1000)[1] == 1000
+
+
 def test_prox_any_optimizer_confirms_when_every_threshold_is_scaled(monkeypatch, claims, ctx):
     """Planted measurement: each optimizer thresholded at its own stationary step reaches the intended lasso, and
     the verdict flips to confirmed (while the fixed-point predictions for the plain rule no longer agree)."""

@@ -222,6 +222,18 @@ def test_errors_check_passes_on_the_committed_table(runner):
     assert result.exit_code == 0, result.output
 
 
+def test_verify_runs_on_one_thread_unless_told(runner, monkeypatch):
+    """verify's default is one CPU thread (torch and BLAS): on shared cores a second thread waits for a core
+    someone else holds (docs/performance.md); --threads still chooses."""
+    from gentoys.sim.core import device
+
+    asked = []
+    monkeypatch.setattr(device, "set_cpu_threads", asked.append)
+    assert invoke(runner, "verify", "--only", "mp_lambda_R").exit_code == 0
+    assert invoke(runner, "verify", "--only", "mp_lambda_R", "--threads", "2").exit_code == 0
+    assert asked == [1, 2]
+
+
 def test_commands_set_the_threads_asked_for_once_before_any_work(runner, monkeypatch):
     from gentoys.sim.core import device
 

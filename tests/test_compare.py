@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from gentoys.checks.framework.compare import close, mean_se, relative_error, same_expression, within_tolerance
+from gentoys.checks.framework.compare import (close, exact_value, mean_se, relative_error, same_expression,
+                                              within_tolerance)
 
 x = sp.Symbol("x", positive=True)
 q = sp.Symbol("q", positive=True)
@@ -54,6 +55,26 @@ def test_wrong_only_away_from_one_probe_is_caught():
     a, b = x**2, x  # agree at x = 1 only
     assert same_expression(a, b, [{x: 1.0}]).equal
     assert not same_expression(a, b, [{x: 1.0}, {x: 0.5}]).equal
+
+
+def test_probe_value_is_its_decimal_rational():
+    """A float probe is the exact rational its decimal repr names: 0.1 is 1/10, not the binary double; other
+    numbers pass through sympify; a non-finite probe is refused."""
+    assert exact_value(0.1) == sp.Rational(1, 10) and exact_value(0.1) != sp.Rational(0.1)
+    assert exact_value(np.float64(-2.375)) == sp.Rational(-19, 8)
+    assert exact_value(3) == 3 and exact_value(sp.Rational(1, 3)) == sp.Rational(1, 3)
+    with pytest.raises(ValueError, match="finite"):
+        exact_value(float("nan"))
+
+
+def test_decimal_probe_agrees_exactly_and_still_tells_apart():
+    """x² and x/10 meet at x = 1/10 exactly (gap 0, which the binary double 0.1 would not give) and differ at
+    every other probe: one more probe tells them apart."""
+    a, b = x**2, x / 10
+    at_tenth = same_expression(a, b, [{x: 0.1}])
+    assert at_tenth.equal and at_tenth.max_abs_difference == 0.0
+    assert not same_expression(a, b, [{x: 0.1}, {x: 0.3}]).equal
+    assert not same_expression(x**2, x / 10 + sp.Rational(1, 10**9), [{x: 0.1}]).equal
 
 
 def test_probe_leaving_a_symbol_free_raises():

@@ -182,3 +182,17 @@ def test_bad_inputs_name_the_parameter():
         mp_nodes(0.5, 4)
     with pytest.raises(ValueError, match="^q"):
         MarchenkoPastur(0.0)
+
+
+def test_quadrature_rule_is_numpy_s_and_shared_read_only():
+    """mp_nodes reuses one Gauss-Legendre rule per n: the same numbers as numpy's leggauss, computed once, and a
+    caller cannot change the shared copy."""
+    from gentoys.theory import curves
+
+    nodes, w = curves._gauss_legendre(37)
+    want_nodes, want_w = np.polynomial.legendre.leggauss(37)
+    np.testing.assert_array_equal(nodes, want_nodes)
+    np.testing.assert_array_equal(w, want_w)
+    assert curves._gauss_legendre(37)[0] is nodes
+    with pytest.raises(ValueError):
+        nodes[0] = 0.0

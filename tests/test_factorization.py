@@ -149,3 +149,21 @@ def test_training_evidence_catches_a_wrong_minimum(monkeypatch):
     assert simulated.two_pair_training(CTX).agrees
     monkeypatch.setattr(fz, "pair_min_value", fz.pair_min_value * 1.01)
     assert not simulated.two_pair_training(CTX).agrees
+
+
+def test_bracket_gradient_is_the_bracket_s_derivative():
+    """The analytic gradient the direction search uses matches central differences of the bracket itself (a
+    sign or factor slip in it would be off by far more than the differences' 1e-6 error)."""
+    from scipy import optimize
+
+    bracket = claims_module()._bracket_over_directions
+    rng = np.random.default_rng(5)
+    for dim in (2, 3, 4):
+        p = rng.normal(size=4 * dim)
+        value, grad = bracket(p, 0.7, 0.4, dim)
+        a1, b1, a2, b2 = (w / np.linalg.norm(w) for w in p.reshape(4, dim))
+        target = np.outer(np.eye(dim)[0], np.eye(dim)[0])
+        assert value == pytest.approx(np.sum((target - 0.7 * np.outer(a1, b1) - 0.4 * np.outer(a2, b2)) ** 2))
+        numeric = optimize.approx_fprime(p, lambda v: bracket(v, 0.7, 0.4, dim)[0], 1e-7)
+        assert np.abs(grad - numeric).max() < 1e-5 * max(1.0, np.abs(numeric).max())
+        assert np.abs(grad).max() > 1e-3

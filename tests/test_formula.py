@@ -30,6 +30,25 @@ def test_numpy_backend_matches_python(qv, lv):
     assert isinstance(F_SQRT(qv, lv), float)
 
 
+@settings(max_examples=examples(20))
+@given(ratios, lams)
+def test_scalar_path_matches_numpy(qv, lv):
+    """Formula.scalar (Python's math) gives the numpy evaluation's value to rounding, as a float."""
+    got = F_SQRT.scalar(qv, lv)
+    assert isinstance(got, float)
+    assert got == pytest.approx(float(F_SQRT._numpy(qv, lv)), rel=1e-14)
+
+
+def test_scalar_path_falls_back_to_numpy_where_math_refuses():
+    """math raises on sqrt(-1), exp overflow and 1/0; scalar then returns numpy's IEEE answer (nan, inf)."""
+    x = sp.Symbol("x", real=True)
+    f = Formula("g", sp.sqrt(x) + sp.exp(x) + 1 / (x - 1), (Param(x, REAL),), "test")
+    with np.errstate(all="ignore"):
+        assert math.isnan(f.scalar(-1.0))
+        assert f.scalar(1000.0) == math.inf
+        assert f.scalar(4.0) == pytest.approx(2 + math.exp(4) + 1 / 3, rel=1e-14)
+
+
 def test_arrays_broadcast():
     qs, ls = np.array([0.1, 0.5, 0.9]), np.array([[1.0], [2.0]])
     out = F_SQRT(qs, ls)

@@ -132,6 +132,41 @@ def test_refused_option_in_an_added_group_is_not_kept():
     assert len(opt.param_groups) == len(opt.optimizer.param_groups) == 1
 
 
+@pytest.mark.parametrize("option, value, error", [
+    ("l1reg", -0.1, ValueError), ("lr", float("nan"), ValueError), ("weight_decay", 0.5, UncoveredOptionError),
+    ("momentum", 0.9, UncoveredOptionError),
+])
+def test_option_changed_between_steps_is_checked_at_the_next_step(option, value, error):
+    """The per-step validation is cached on the options' values, not skipped: after steps that passed, a
+    group option set out of its domain (or to an uncovered value) is refused by the next step, before it
+    moves the weights; restoring it lets the steps go on."""
+    w = torch.ones(3, requires_grad=True)
+    opt = L1Prox(torch.optim.SGD([w], lr=0.1), 0.1)
+    for _ in range(2):
+        w.grad = torch.ones(3)
+        opt.step()
+    group = opt.param_groups[0]
+    before, kept = w.detach().clone(), group.get(option)
+    group[option] = value
+    with pytest.raises(error, match=f"^{option}"):
+        opt.step()
+    assert torch.equal(w.detach(), before)
+    group[option] = kept
+    opt.step()
+    assert not torch.equal(w.detach(), before)
+
+
+def test_parameter_made_complex_between_steps_is_refused():
+    """A parameter whose dtype changes after cached steps is checked again."""
+    w = torch.ones(2, requires_grad=True)
+    opt = L1Prox(torch.optim.SGD([w], lr=0.1), 0.1)
+    w.grad = torch.ones(2)
+    opt.step()
+    w.data = w.data.to(torch.complex64)
+    with pytest.raises(TypeError, match="^params"):
+        opt.step()
+
+
 # --- torch.optim machinery -------------------------------------------------------------------
 
 def test_is_an_optimizer_sharing_the_inner_groups_and_state():

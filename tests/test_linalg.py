@@ -60,3 +60,20 @@ def test_set_cpu_threads_sets_only_a_change(monkeypatch):
     assert calls == [now + 1]
     with pytest.raises(ValueError, match="threads"):
         device.set_cpu_threads(0)
+
+
+def test_set_cpu_threads_limits_numpy_and_scipy_blas_too():
+    """--threads N reaches the BLAS libraries numpy and scipy load, not torch alone."""
+    from threadpoolctl import threadpool_info
+
+    from gentoys.sim.core import device
+
+    before = {i["prefix"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+    try:
+        device.set_cpu_threads(1)
+        blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+        assert blas and all(i["num_threads"] == 1 for i in blas)
+    finally:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=before)

@@ -199,6 +199,22 @@ def test_small_lambda_iterated_steps_follow_the_factor():
     assert steps[0] == int(np.ceil(np.log(1e-3) / np.log(1 - 0.5 * 0.01)))
 
 
+def test_iterated_steps_equal_the_every_mode_iteration():
+    """Iterating the slowest mode in blocks gives, set by set, the very step at which the plain iteration of every
+    mode (signs included: factors below -1 + eta lam alternate) first has all |e_t| <= eps, also across blocks."""
+    rng = np.random.default_rng(4)
+    curv = np.concatenate([np.zeros((6, 1)), np.sort(rng.uniform(0.05, 3.0, (6, 40)), 1)], 1)
+    eta = 2 / (curv[:, -1] + 0.02) * rng.uniform(0.8, 1.0, 6)
+    e, want, t = np.ones_like(curv), np.zeros(6, dtype=int), 0
+    while not want.all():
+        t += 1
+        e *= 1 - eta[:, None] * (curv + 0.01)
+        want[(want == 0) & (np.abs(e).max(1) <= 1e-4)] = t
+    assert want.max() > 50
+    np.testing.assert_array_equal(review._steps_iterated(curv, eta, 0.01, 1e-4, block=7), want)
+    np.testing.assert_array_equal(review._steps_iterated(curv, eta, 0.01, 1e-4), want)
+
+
 # -- ridge_figure_factor -------------------------------------------------------------------------------------------
 
 def test_ridge_figure_factor_confirmed(ctx):

@@ -15,6 +15,7 @@ included) or over the MP law (atom and quadrature nodes).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -62,11 +63,21 @@ def mp_nodes(q: float, n: int = 800) -> tuple[np.ndarray, np.ndarray]:
     n = validate_int("n", n, minimum=8)
     a, b = law.support()
     c, r = (a + b) / 2, (b - a) / 2
-    nodes, w = np.polynomial.legendre.leggauss(n)
+    nodes, w = _gauss_legendre(n)
     theta = (nodes + 1) * np.pi / 2
     x = c - r * np.cos(theta)
     weights = w * np.pi / 2 * law.q * r**2 * np.sin(theta) ** 2 / (2 * np.pi * x)
     return np.concatenate([[0.0], x]), np.concatenate([[law.atom], weights])
+
+
+@lru_cache(maxsize=16)
+def _gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """numpy's n-point Gauss-Legendre rule, computed once per n (its eigensolve of an n x n matrix is most of an
+    ``mp_curves`` call; the checks ask for the same few n many times). Read-only: the cache is shared."""
+    nodes, w = np.polynomial.legendre.leggauss(n)
+    nodes.flags.writeable = False
+    w.flags.writeable = False
+    return nodes, w
 
 
 def expected_curves(

@@ -184,11 +184,11 @@ dt_ratio_of_alpha = Formula("dt_ratio_of_alpha", lambda: derive().delta_of_alpha
 
 
 def _mse(a: float, t: float, sparsity: float) -> float:
-    return float(soft_threshold_mse._numpy(a, t, sparsity))
+    return soft_threshold_mse.scalar(a, t, sparsity)
 
 
 def _slope(a: float, t: float, sparsity: float) -> float:
-    return float(soft_threshold_slope._numpy(a, t, sparsity))
+    return soft_threshold_slope.scalar(a, t, sparsity)
 
 
 @dataclass(frozen=True)
@@ -211,7 +211,7 @@ def _check(q_value, sparsity, noise) -> tuple[float, float, float]:
 @lru_cache(maxsize=4096)
 def _alpha_min(q_value: float, sparsity: float) -> float:
     """Smallest alpha with a fixed point: the tau -> oo slope equals q."""
-    f = lambda a: float(alpha_min_risk._numpy(a, sparsity)) - q_value  # noqa: E731  decreasing in a
+    f = lambda a: alpha_min_risk.scalar(a, sparsity) - q_value  # noqa: E731  decreasing in a
     return optimize.brentq(f, 1e-12, 40.0, xtol=1e-14) if f(1e-12) > 0 else 0.0
 
 

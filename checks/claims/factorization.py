@@ -1,6 +1,9 @@
 """Group E: weight decay on factors, and the seed's two-pair example."""
 from __future__ import annotations
 
+import functools
+from typing import Callable
+
 import numpy as np
 import sympy as sp
 from scipy import optimize
@@ -277,18 +280,27 @@ def _random_3d_pair_products(rng, phi1: float, phi2: float, n: int = 200) -> tup
     return float(dots.min()), float(dots.max())
 
 
-def _bracket_over_directions(params: np.ndarray, x: float, y: float, dim: int) -> float:
+def _bracket_over_directions(params: np.ndarray, x: float, y: float, dim: int) -> tuple[float, np.ndarray]:
     """‖v̂ûᵀ − x v̂₁û₁ᵀ − y v̂₂û₂ᵀ‖² with v̂ = û = e₁ (rotations of each side fix them) and the other four unit
-    vectors given unnormalized in ``params``."""
-    a1, b1, a2, b2 = (w / np.linalg.norm(w) for w in params.reshape(4, dim))
-    target = np.zeros((dim, dim))
-    target[0, 0] = 1.0
-    return float(np.sum((target - x * np.outer(a1, b1) - y * np.outer(a2, b2)) ** 2))
+    vectors given unnormalized in ``params``; with its gradient in ``params``.
+
+    The gradient: with R the residual, the derivative in a₁ is −2x R b₁ (in b₁: −2x Rᵀa₁; likewise for the second
+    pair with y), carried back through a = w/‖w‖ by (g − a (a·g))/‖w‖."""
+    ws = params.reshape(4, dim)
+    norms = np.linalg.norm(ws, axis=1)
+    a1, b1, a2, b2 = ws / norms[:, None]
+    residual = -x * np.outer(a1, b1) - y * np.outer(a2, b2)
+    residual[0, 0] += 1.0
+    units = np.stack([a1, b1, a2, b2])
+    g = -2 * np.stack([x * residual @ b1, x * residual.T @ a1, y * residual @ b2, y * residual.T @ a2])
+    g = (g - units * np.sum(units * g, axis=1, keepdims=True)) / norms[:, None]
+    return float(np.sum(residual**2)), g.ravel()
 
 
 def direction_minimum(x: float, y: float, dim: int, rng, starts: int = 8) -> float:
-    """The bracket's minimum over the four unit vectors in ℝ^dim, by BFGS from ``starts`` random starts."""
-    return float(min(optimize.minimize(_bracket_over_directions, rng.normal(size=4 * dim), args=(x, y, dim),
+    """The bracket's minimum over the four unit vectors in ℝ^dim, by BFGS (analytic gradient) from ``starts``
+    random starts."""
+    return float(min(optimize.minimize(_bracket_over_directions, rng.normal(size=4 * dim), args=(x, y, dim), jac=True,
                                        method="BFGS", options={"gtol": 1e-9}).fun for _ in range(starts)))
 
 
@@ -352,11 +364,24 @@ def pair_angles_2d(ctx: Context) -> Outcome:
     return judged(holds, [ev, ev3, evm], key, correction, readings=readings, conclusion_stands=ok2d and same_min)
 
 
+@functools.cache
+def _with_gradient(expr: sp.Expr, variables: tuple, constants: tuple) -> Callable[..., tuple[float, np.ndarray]]:
+    """``expr`` and its gradient in ``variables`` (SymPy's derivatives), lambdified once as a function of the
+    variables' vector and then the ``constants``' values: what the minimizers below call with ``jac=True``."""
+    f = sp.lambdify((*variables, *constants), [expr, *(sp.diff(expr, v) for v in variables)])
+
+    def value_and_gradient(p: np.ndarray, *values: float) -> tuple[float, np.ndarray]:
+        value, *grad = f(*p, *values)
+        return float(value), np.array(grad, dtype=float)
+
+    return value_and_gradient
+
+
 def _angle_minimum(x: float, y: float, rng) -> float:
-    f = sp.lambdify((fz.th1, fz.th2, fz.ph1, fz.ph2), fz.bracket.subs(fz.angles_2d_substitution).subs({fz.x: x, fz.y: y}))
+    f = _with_gradient(fz.bracket.subs(fz.angles_2d_substitution), (fz.th1, fz.th2, fz.ph1, fz.ph2), (fz.x, fz.y))
     best = np.inf
     for start in rng.uniform(-np.pi, np.pi, size=(12, 4)):
-        best = min(best, optimize.minimize(lambda a: f(*a), start, method="BFGS").fun)
+        best = min(best, optimize.minimize(f, start, args=(x, y), jac=True, method="BFGS").fun)
     return float(best)
 
 
@@ -383,11 +408,11 @@ GLOBAL_POINTS = ((0.3, 1.0, 1.0), (0.5, 0.8, 0.9), (1.2, 1.1, 0.9))
 
 def _global_minimum(lam: float, u: float, v: float, rng, starts: int = 12) -> tuple[float, float]:
     """The full D = 2 loss (bracket + Λ(x + y)) minimized over x, y ≥ 0 and the angles: value and x + y there."""
-    f = sp.lambdify((fz.x, fz.y, fz.th1, fz.th2, fz.ph1, fz.ph2), fz.angles_2d.subs({fz.lam: lam, fz.u: u, fz.v: v}))
+    f = _with_gradient(fz.angles_2d, (fz.x, fz.y, fz.th1, fz.th2, fz.ph1, fz.ph2), (fz.lam, fz.u, fz.v))
     best = None
     for _ in range(starts):
         start = np.concatenate([rng.uniform(0, 2, 2), rng.uniform(-np.pi, np.pi, 4)])
-        res = optimize.minimize(lambda p: f(*p), start, method="L-BFGS-B",
+        res = optimize.minimize(f, start, args=(lam, u, v), jac=True, method="L-BFGS-B",
                                 bounds=[(0, 5), (0, 5)] + [(None, None)] * 4, options={"ftol": 1e-15, "gtol": 1e-10})
         if best is None or res.fun < best.fun:
             best = res

@@ -1,6 +1,9 @@
 """Shared simulation runs for the M evidence, one per (context, variant), cached."""
 from __future__ import annotations
 
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -102,3 +105,41 @@ def network_setting(ctx: Context, model: str) -> networks.NetworkSetting:
 def network_run(ctx: Context, model: str) -> networks.NetworkRun:
     """The seed's over-parametrized example ``model``, trained once per context."""
     return ctx.cached(("network_run", model), lambda: networks.train(network_setting(ctx, model)))
+
+
+def _train_in_worker(setting: networks.NetworkSetting, threads: int) -> networks.NetworkRun:
+    from gentoys.sim.core.device import set_cpu_threads
+
+    set_cpu_threads(threads)
+    return networks.train(setting)
+
+
+@contextmanager
+def prefetch_networks(ctx: Context, models: tuple[str, ...] = ("two_layer", "relu")) -> Iterator[None]:
+    """Train the network examples in a second process while the other claims run in this one.
+
+    They are the largest pure-compute item of a run (a quarter of the quick profile) and share nothing with the
+    other checks, so on two cores this takes their time off the wall clock. The worker trains with this
+    process's CPU thread count, the same code and the same settings: the same numbers as training here (tested).
+    ``network_run`` then waits for the worker's result; an error in the worker is raised there, in the claim
+    that asked. CPU only (a GPU run keeps one process)."""
+    if ctx.device != "cpu":
+        yield
+        return
+    import multiprocessing
+
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        for model in models:
+            key = ("network_run", model)
+            if key not in ctx.cache:
+                ctx.cache[key] = pool.submit(_train_in_worker, network_setting(ctx, model), torch.get_num_threads())
+        yield
+    finally:
+        left = [m for m in models if isinstance(ctx.cache.get(("network_run", m)), Future)]
+        for model in left:  # not asked for (the run stopped early): no future stays in the cache
+            del ctx.cache[("network_run", model)]
+        if left:  # a training nobody waits for is stopped, not waited for
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)

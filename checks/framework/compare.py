@@ -39,7 +39,7 @@ def same_expression(
     diff = sp.simplify(sp.sympify(a) - sp.sympify(b))
     worst = 0.0  # relative gap; the 30-digit evaluation makes 1e-25 an absolute floor for values near zero
     for point in probes:
-        exact = {k: sp.nsimplify(v) for k, v in point.items()}
+        exact = {k: exact_value(v) for k, v in point.items()}
         values = [sp.N(sp.sympify(e).subs(exact), 30) for e in (a, b)]
         free = set().union(*(v.free_symbols for v in values))
         if free:
@@ -49,6 +49,20 @@ def same_expression(
         gap = abs(va - vb)
         worst = max(worst, 0.0 if gap <= 1e-25 else gap / scale)
     return ExprComparison(worst <= tol, diff, worst)
+
+
+def exact_value(v) -> sp.Expr:
+    """The exact number a probe value names: a float as the rational of its shortest decimal repr (0.1 is
+    1/10, not the binary double 3602879701896397/36028797018963968), anything else through ``sympify``.
+
+    Exact and nearly free; ``nsimplify`` would search for a closed form (PSLQ) at every probe value.
+    """
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        if not math.isfinite(f):
+            raise ValueError(f"probe value {v!r} is outside its domain: a finite number")
+        return sp.Rational(repr(f))
+    return sp.sympify(v)
 
 
 def relative_error(a: float, b: float) -> float:

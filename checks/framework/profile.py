@@ -1,6 +1,7 @@
 """Run profiles: how large the numerical and simulated evidence is."""
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Callable, Hashable, TypeVar
 
@@ -68,7 +69,10 @@ class Context:
     cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def cached(self, key: Hashable, make: Callable[[], T]) -> T:
-        """``make()``, computed once per context and ``key``."""
+        """``make()``, computed once per context and ``key``; a value being computed elsewhere (a future put in
+        the cache by :func:`checks.evidence.runs.prefetch_networks`) is waited for, and its error raised here."""
         if key not in self.cache:
             self.cache[key] = make()
+        elif isinstance(self.cache[key], Future):
+            self.cache[key] = self.cache[key].result()
         return self.cache[key]

@@ -54,7 +54,9 @@ def validate_real_tensor(name: str, value) -> torch.Tensor:
 
 
 def set_cpu_threads(n: int | None) -> None:
-    """Use ``n`` torch CPU threads for the rest of the process (``None``: torch's own choice).
+    """Use ``n`` CPU threads for the rest of the process (``None``: the libraries' own choice): torch's, and those
+    of the BLAS libraries numpy and scipy load (OpenBLAS: eigensolves, L-BFGS-B, scikit-learn), through
+    threadpoolctl. On shared cores a second BLAS thread waits for a core that someone else holds.
 
     Called once, by the command line, before any work: library code never changes the thread count in the
     middle of a run (a thread pool resized between two batched solves is where torch's CPU build has
@@ -64,3 +66,7 @@ def set_cpu_threads(n: int | None) -> None:
     validate_int("threads", n)
     if n != torch.get_num_threads():
         torch.set_num_threads(n)
+    import scipy.linalg  # noqa: F401  (loads scipy's own BLAS now, so that the limit below reaches it)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=n, user_api="blas")

@@ -121,6 +121,20 @@ class Formula:
         return sp.lambdify(self.symbols, self.numeric_expr, modules=["scipy", "numpy"])
 
     @cached_property
+    def _math(self) -> Callable:
+        return sp.lambdify(self.symbols, self.numeric_expr, modules="math")
+
+    def scalar(self, *values: float) -> float:
+        """The value at one point given as floats, through Python's ``math`` (several times faster than numpy on
+        scalars, for root finders that evaluate a formula thousands of times); where ``math`` refuses (a domain,
+        overflow or division error, a complex power) the numpy evaluation's IEEE answer. No domain checks: for
+        internal loops whose inputs are checked once outside."""
+        try:
+            return float(self._math(*values))
+        except (ArithmeticError, ValueError, TypeError):
+            return float(self._numpy(*values))
+
+    @cached_property
     def _mpmath(self) -> Callable:
         return sp.lambdify(self.symbols, self.numeric_expr, modules="mpmath")
 
