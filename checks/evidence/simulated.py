@@ -56,6 +56,13 @@ def _ridge_exact(run) -> np.ndarray:
     return 0.5 * gram.ridge_residual_norm2(run.teacher, lam).cpu().numpy()
 
 
+def _excess_allowance(*excesses: np.ndarray) -> float:
+    """Tolerance of a paired comparison of final l_gen less the predicted excess: that excess is an average over
+    the eigenbasis, and a set's own excess departs from it by up to its size; float64 rounding once it is
+    below that (a run that has converged)."""
+    return max(ROUNDING, sum(float(np.abs(e).mean()) for e in excesses))
+
+
 def ridge_plateau(ctx: Context) -> Evidence:
     run = linear_run(ctx)
     s = run.setting
@@ -63,13 +70,16 @@ def ridge_plateau(ctx: Context) -> Evidence:
     mp_value = gf.ridge_plateau(s.q, float(lambda_R(s.q)))
     cmps = {}
     for m in ("ridge", "momentum_ridge"):
-        reached = final(run, m) - expected_excess(ctx, run, m)
-        cmps[f"{m}, paired"] = within_tolerance(reached - exact, 0.0, ROUNDING)
+        excess = expected_excess(ctx, run, m)
+        reached = final(run, m) - excess
+        cmps[f"{m}, paired"] = within_tolerance(reached - exact, 0.0, _excess_allowance(excess))
         cmps[f"{m} vs MP"] = within_tolerance(reached, mp_value, FINITE_SIZE * mp_value / s.dim)
-    return combined("M", f"final ridge ℓ_gen vs each set's exact Eq. 2 at its own λ_R (paired; tolerance: float64 "
-                    f"rounding) and vs the Marchenko-Pastur value {mp_value:.4g} (tolerance {FINITE_SIZE:g}/D "
-                    f"relative, the O(1/D) finite-size bias), both less the excess each set's spectrum predicts at "
-                    f"the last epoch ({_size(ctx)})", cmps)
+    return combined("M", f"final ridge ℓ_gen vs each set's exact Eq. 2 at its own λ_R (paired; tolerance: the "
+                    f"excess still expected at the last epoch, whose realized value departs from its eigenbasis "
+                    f"average by up to its own size, or float64 rounding once it is below that) and vs the "
+                    f"Marchenko-Pastur value {mp_value:.4g} (tolerance {FINITE_SIZE:g}/D relative, the O(1/D) "
+                    f"finite-size bias), both less the excess each set's spectrum predicts at the last epoch "
+                    f"({_size(ctx)})", cmps)
 
 
 def ridge_correction_measured(ctx: Context) -> Evidence:
@@ -133,10 +143,13 @@ def momentum_plateaus(ctx: Context) -> Evidence:
     run = linear_run(ctx)
     cmps = {}
     for a, b in (("momentum", "gd"), ("momentum_ridge", "ridge")):
-        reached = [final(run, m) - expected_excess(ctx, run, m) for m in (a, b)]
-        cmps[f"{a} − {b}"] = within_tolerance(reached[0] - reached[1], 0.0, ROUNDING)
+        excess = [expected_excess(ctx, run, m) for m in (a, b)]
+        reached = [final(run, m) - e for m, e in zip((a, b), excess)]
+        cmps[f"{a} − {b}"] = within_tolerance(reached[0] - reached[1], 0.0, _excess_allowance(*excess))
     return combined("M", f"paired difference of final ℓ_gen with and without momentum, each less its predicted "
-                    f"remaining excess (tolerance: float64 rounding, {ROUNDING:g}) ({_size(ctx)})", cmps)
+                    f"remaining excess (tolerance: the excess still expected at the last epoch, whose realized "
+                    f"value departs from its eigenbasis average by up to its own size, or float64 rounding, "
+                    f"{ROUNDING:g}, once it is below that) ({_size(ctx)})", cmps)
 
 
 def curves_follow_theory(ctx: Context) -> Evidence:
