@@ -164,6 +164,7 @@ class LinearRun:
     full_spectrum: torch.Tensor | None
     extremes: torch.Tensor  # (R, 2): smallest eigenvalue above the zero tolerance, and the largest
     seconds: dict[str, float] = field(default_factory=dict)
+    stable: torch.Tensor | None = None  # (R, M): hyperparameters that contract the set's spectrum (stable_pairs)
 
     def method_index(self, method: str) -> int:
         return self.setting.methods.index(method)
@@ -228,6 +229,18 @@ def extremes_of(ev: torch.Tensor, zero_tol: float) -> torch.Tensor:
     return torch.stack([masked.min(dim=1).values, ev.max(dim=1).values], dim=1)
 
 
+#: a set whose largest eigenvalue makes the given lasso step unstable gets this fraction of 2 / lam_max instead
+LASSO_STABLE_FRACTION = 0.95
+
+
+def stable_lasso_step(eta: float, lam_max: np.ndarray) -> np.ndarray:
+    """The proximal-gradient step per set: ``eta`` where it is stable (eta lam_max < 2, the gradient step's
+    contraction on the top mode), else 0.95 x 2 / lam_max. The seed's step 0.4 sits near 2 / lam_max at its own
+    size (lam_max -> (1 + q^-1/2)^2 = 4.82 at q = 0.7): stable there, but a small D's fluctuations of the top
+    eigenvalue push some sets over the edge, where the run would diverge."""
+    return np.where(eta * lam_max < 2.0, eta, LASSO_STABLE_FRACTION * 2.0 / lam_max)
+
+
 def hyperparameters(setting: LinearSetting, extremes: torch.Tensor) -> Hyperparameters:
     """Step size, momentum, ridge and L1 strength per (set, method), from theory's formulas."""
     r = extremes.shape[0]
@@ -242,7 +255,7 @@ def hyperparameters(setting: LinearSetting, extremes: torch.Tensor) -> Hyperpara
         }
     else:
         table = {m: astuple(mp_hyperparameters(setting.q, m)) for m in CURVE_METHODS}
-    table["lasso"] = (setting.lasso_eta, 0.0, 0.0)
+    table["lasso"] = (stable_lasso_step(setting.lasso_eta, extremes[:, 1].cpu().numpy()), 0.0, 0.0)
     cols = [[np.broadcast_to(np.asarray(table[m][k], dtype=float), (r,)) for m in setting.methods] for k in range(3)]
     as_t = lambda c: torch.tensor(np.stack(c, axis=1), dtype=setting.dtype, device=extremes.device)[..., None]  # noqa: E731
     l1 = torch.tensor([setting.lasso_lam if m == "lasso" else 0.0 for m in setting.methods], dtype=setting.dtype,
@@ -250,12 +263,27 @@ def hyperparameters(setting: LinearSetting, extremes: torch.Tensor) -> Hyperpara
     return Hyperparameters(as_t(cols[0]), as_t(cols[1]), as_t(cols[2]), l1)
 
 
+def stable_pairs(hyper: Hyperparameters, extremes: torch.Tensor) -> torch.Tensor:
+    """(R, M): whether heavy ball (GD at beta = 0) with these hyperparameters contracts every mode of the set's
+    spectrum: eta (h + lam) < 2 (1 + beta) at the largest eigenvalue h (the linear model's exact condition;
+    the other modes, down to h = 0 with lam >= 0, lie inside it)."""
+    top = extremes[:, 1].to(hyper.eta.dtype)[:, None]
+    return (hyper.eta[..., 0] * (top + hyper.lam[..., 0]) < 2 * (1 + hyper.beta[..., 0]))
+
+
 def train(
     setting: LinearSetting,
     hyper: Hyperparameters | None = None,
     problem: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
+    *,
+    allow_unstable: bool = False,
 ) -> LinearRun:
-    """Full-batch training of every (set, method) pair for ``setting.epochs`` epochs."""
+    """Full-batch training of every (set, method) pair for ``setting.epochs`` epochs.
+
+    A pair that diverges raises DivergedError, unless ``allow_unstable`` and its hyperparameters were unstable
+    on its spectrum to begin with (``stable_pairs``): then its losses are kept as they ran, and
+    ``LinearRun.stable`` says which pairs to leave out (the MP-tuned step of a set whose top eigenvalue lies past
+    the Marchenko-Pastur edge)."""
     import time
 
     t0 = time.perf_counter()
@@ -292,9 +320,10 @@ def train(
             students[part] = _train_chunk(setting, route, X[part], chunk_teacher, init, _slice(hyper, part),
                                           gen_hist[:, part], tr_hist[:, part])
     t2 = time.perf_counter()
-    _check_finite(gen_hist, setting, hyper)
+    stable = stable_pairs(hyper, extremes)
+    _check_finite(gen_hist, setting, hyper, stable if allow_unstable else None)
     return LinearRun(setting, gen_hist, tr_hist, hyper, students, teacher, init, X, spectrum, extremes,
-                     {"setup": t1 - t0, "train": t2 - t1})
+                     {"setup": t1 - t0, "train": t2 - t1}, stable)
 
 
 def spectrum_and_extremes(X: torch.Tensor, setting: LinearSetting,
@@ -493,8 +522,18 @@ def _train_chunk_rowspace(setting: LinearSetting, X: torch.Tensor, G: torch.Tens
     return torch.baddbmm(gamma_t[-1] * S0, A, X.transpose(1, 2))
 
 
-def _check_finite(hist: torch.Tensor, setting: LinearSetting, hyper: Hyperparameters) -> None:
-    bad = ~torch.isfinite(hist)
+#: a loss this many times its start has left any stable run's range (a stable step contracts every mode)
+DIVERGED_GROWTH = 1e6
+
+
+def _check_finite(hist: torch.Tensor, setting: LinearSetting, hyper: Hyperparameters,
+                  checked: torch.Tensor | None = None) -> None:
+    """DivergedError naming the method, epoch, data set and step size where a loss turned NaN/inf or grew
+    beyond ``DIVERGED_GROWTH`` times its first value (a geometric blow-up that has not overflowed yet); only
+    the (set, method) pairs ``checked`` (R, M) when given."""
+    bad = ~torch.isfinite(hist) | (hist.abs() > DIVERGED_GROWTH * hist[:1].abs().clamp_min(1e-300))
+    if checked is not None:
+        bad &= checked[None]
     if bad.any():
         epoch, s, m = (int(i) for i in bad.nonzero()[0])
         raise DivergedError(f"method {setting.methods[m]!r} diverged at epoch {epoch} (data set {s}, "

@@ -101,3 +101,58 @@ def test_l1_prox_divergence_names_optimizer_step_size_and_step():
 def test_finite_runs_do_not_raise():
     train(SMALL)
     train_factors(torch.eye(3, dtype=torch.float64)[None], dk=3, lam=0.1, steps=60)
+
+
+def test_a_blow_up_that_has_not_overflowed_is_caught():
+    """GD at 2.5 / lam_max: the top mode's error grows by 1.5 a step, still finite after 40 epochs (1.5^80 in
+    the loss is ~1e14), yet the run is diverging: named at the first epoch past 1e6 x the start."""
+    base = train(SMALL).hyper
+    j = SMALL.methods.index("gd")
+    lam_max = train(SMALL).extremes[:, 1].to(base.eta.dtype)
+    eta = base.eta.clone()
+    eta[:, j, 0] = 2.5 / lam_max
+    bad = Hyperparameters(eta, base.beta, base.lam, base.l1)
+    with pytest.raises(DivergedError) as info:
+        train(SMALL, hyper=bad)
+    assert _parse(info.value)["method"] == "gd"
+
+
+def test_the_lasso_step_is_kept_where_stable_and_bounded_where_not():
+    import numpy as np
+
+    from gentoys.sim.linear import stable_lasso_step
+
+    lam_max = np.array([3.0, 4.9, 5.0, 6.0])
+    step = stable_lasso_step(0.4, lam_max)
+    assert step[0] == step[1] == 0.4  # 0.4 x lam_max < 2: the given step
+    assert np.all(step[2:] == 0.95 * 2 / lam_max[2:])  # at or past the edge: inside it
+    assert np.all(step * lam_max < 2)
+
+
+def test_a_small_lasso_run_past_the_seed_step_edge_trains():
+    """At D = 24, q = 0.7 some sets' top eigenvalue exceeds 2 / 0.4 = 5: those sets get a stable step and the
+    lasso run stays finite and below its start (it diverged to 1e40 before)."""
+    setting = LinearSetting(dim=24, q=0.7, epochs=300, n_sets=16, dtype=torch.float64, methods=("lasso",),
+                            lasso_lam=5e-3, lasso_eta=0.4)
+    run = train(setting)
+    lam_max = run.extremes[:, 1]
+    assert bool((0.4 * lam_max >= 2).any())  # the case this guards
+    eta = run.hyper.eta[:, 0, 0]
+    assert bool(((eta == 0.4) == (0.4 * lam_max < 2)).all())
+    assert bool((run.gen_loss[-1] < run.gen_loss[0]).all())
+
+
+def test_mp_tuned_pairs_past_the_edge_are_predicted_and_kept_only_when_allowed():
+    """MP-tuned steps assume the MP edge; sets whose top eigenvalue lies past it are unstable under them.
+    ``stable_pairs`` predicts them from the spectrum alone, and the prediction is what the runs do: the
+    predicted-unstable pairs blow up, the others stay bounded. Without ``allow_unstable`` the run stops."""
+    setting = LinearSetting(dim=60, q=0.7, epochs=300, n_sets=24, dtype=torch.float64, tuning="mp",
+                            methods=("gd", "momentum"))
+    run = train(setting, allow_unstable=True)
+    stable = run.stable
+    assert bool((~stable).any()) and bool(stable.any())  # both kinds occur at this size
+    growth = (run.gen_loss.abs().amax(0) / run.gen_loss[0].abs())
+    assert bool((growth[stable] < 10).all())
+    assert bool((~torch.isfinite(growth[~stable]) | (growth[~stable] > 1e6)).all())
+    with pytest.raises(DivergedError):
+        train(setting)

@@ -33,8 +33,11 @@ def sparse_teacher_runs(ctx: Context, lasso_lam: float) -> dict[str, LinearRun]:
 
 
 def linear_run(ctx: Context, **changes) -> LinearRun:
-    """The seed's linear experiment with ``changes``, trained once per context."""
-    return ctx.cached(("linear_run", tuple(sorted(changes.items()))), lambda: train(setting_for(ctx, **changes)))
+    """The seed's linear experiment with ``changes``, trained once per context. MP-tuned hyperparameters are
+    the infinite-D limit's: a set whose top eigenvalue lies past the edge they assume is unstable under them, and
+    its pairs are kept as they ran (``LinearRun.stable`` marks the others) instead of stopping the run."""
+    return ctx.cached(("linear_run", tuple(sorted(changes.items()))),
+                      lambda: train(setting_for(ctx, **changes), allow_unstable=changes.get("tuning") == "mp"))
 
 
 def final(run: LinearRun | networks.NetworkRun, method: str, which: str = "gen") -> np.ndarray:
