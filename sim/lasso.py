@@ -47,9 +47,10 @@ def _coordinate_violation(grad: torch.Tensor, S: torch.Tensor, lam: float) -> to
     return torch.maximum(on, off)
 
 
-def _masked_block(Q: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-    """Q on the valid coordinates, the identity on the padding (padded coordinates stay 0 in any solve)."""
-    Q = Q.masked_fill(~valid[:, :, None], 0).masked_fill_(~valid[:, None, :], 0)
+def _mask_padding_(Q: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """Q on the valid coordinates, the identity on the padding (padded coordinates stay 0 in any solve); in
+    place (Q may be a view into a larger buffer)."""
+    Q.masked_fill_(~valid[:, :, None], 0).masked_fill_(~valid[:, None, :], 0)
     Q.diagonal(dim1=1, dim2=2).add_((~valid).to(Q.dtype))
     return Q
 
@@ -107,9 +108,7 @@ class _Block:
         Q = self.Q
         Q[:, :, old:].div_(self.n)
         Q[:, old:, :old] = Q[:, :old, old:].transpose(1, 2)  # new rows, by symmetry
-        corner = Q[:, old:, old:]
-        corner.masked_fill_(~valid[:, :, None], 0).masked_fill_(~valid[:, None, :], 0)
-        corner.diagonal(dim1=1, dim2=2).add_((~valid).to(Q.dtype))  # the identity on padding
+        _mask_padding_(Q[:, old:, old:], valid)  # the identity on padding
         self.idx, self.valid = torch.cat([self.idx, new], 1), torch.cat([self.valid, valid], 1)
         self.c = torch.cat([self.c, torch.where(valid, torch.gather(b, 1, new), b.new_zeros(()))], 1)
         self.c_low = self.c.to(self.dtype)
@@ -125,7 +124,7 @@ class _Block:
         XW, XW_low, Q = self.XW, self.XW_low, self.Q
         self._XW = torch.stack([XW[i].index_select(0, order[i]) for i in range(r)])
         self._XW_low = torch.stack([XW_low[i].index_select(0, order[i]) for i in range(r)])
-        self._Q = _masked_block(torch.stack([Q[i].index_select(0, order[i]).index_select(1, order[i])
+        self._Q = _mask_padding_(torch.stack([Q[i].index_select(0, order[i]).index_select(1, order[i])
                                              for i in range(r)]), valid)
         self._XW.masked_fill_(~valid[:, :, None], 0), self._XW_low.masked_fill_(~valid[:, :, None], 0)
         self.idx = torch.where(valid, torch.gather(self.idx, 1, order), torch.zeros_like(order))
@@ -166,7 +165,7 @@ def _polish(block: _Block, guess: torch.Tensor, lam: float, rank: int, refinemen
     perm = torch.argsort((~support).to(torch.int8), dim=1, stable=True)[:, :a]  # the support first
     on = torch.gather(support, 1, perm)
     Q = block.Q
-    L, info = torch.linalg.cholesky_ex(_masked_block(torch.stack(  # index_select: 5x faster than a batched gather
+    L, info = torch.linalg.cholesky_ex(_mask_padding_(torch.stack(  # index_select: 5x faster than a batched gather
         [Q[r].index_select(0, perm[r]).index_select(1, perm[r]) for r in range(Q.shape[0])]), on))
     rhs = torch.where(on, torch.gather(block.c - lam * torch.sign(guess), 1, perm), torch.zeros_like(on, dtype=block.c.dtype))
     x = torch.zeros_like(block.c)
@@ -347,6 +346,14 @@ class _Batch:
         return block.rows(rows.nonzero()[:, 0])
 
 
+def _retire(batch: _Batch, block: _Block, result: _Result, rows: torch.Tensor, S: torch.Tensor,
+            violation: torch.Tensor, *per_set: torch.Tensor) -> tuple:
+    """Record the certified sets ``rows`` (a mask) with their S and violation, drop them from the batch and its
+    block; returns the block and ``per_set`` without those rows."""
+    result.record(batch, rows, S, violation)
+    return (batch.keep(~rows, block), *(a[~rows] for a in per_set))
+
+
 #: a zero of the working set whose |gradient| is below this share of lam leaves it (it is far from joining)
 _PRUNE_BELOW = 0.9
 
@@ -368,9 +375,7 @@ def _rounds(batch: _Batch, dtype: torch.dtype, result: _Result, *, lam: float, t
         violation = kkt_violation(grad, S, lam) / lam
         done = violation < tol
         if bool(done.any()):
-            result.record(batch, done, S[done], violation[done])
-            grad, violation = grad[~done], violation[~done]
-            block = batch.keep(~done, block)
+            block, grad, violation = _retire(batch, block, result, done, S[done], violation[done], grad, violation)
             if not batch.sets.numel():
                 break
         budget = max_iter - int(batch.used.max())
@@ -380,9 +385,7 @@ def _rounds(batch: _Batch, dtype: torch.dtype, result: _Result, *, lam: float, t
         if newton_steps and int(batch.used.min()) >= newton_at:
             found, ok, v = _pdas(batch, block, lam, tol, newton_steps, rank, refinements=1 if exact else 2)
             if bool(ok.any()):
-                result.record(batch, ok, found[ok], v[ok])
-                grad, violation = grad[~ok], violation[~ok]
-                block = batch.keep(~ok, block)
+                block, grad, violation = _retire(batch, block, result, ok, found[ok], v[ok], grad, violation)
                 if not batch.sets.numel():
                     break
             newton_gap = newton_every if bool(ok.any()) else 2 * newton_gap
