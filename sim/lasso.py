@@ -236,7 +236,8 @@ def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: 
                 x_low.dtype), 1.0  # a lower start: FISTA restarts there
             done[rows[ok]] = True
             violation[rows[ok]] = 0.0
-            newton_gap = check_every if bool(ok.any()) else 2 * newton_gap  # back off while the guesses fail
+            # back off while the guesses fail, up to a bound: a slow FISTA tail is where Newton ends it
+            newton_gap = check_every if bool(ok.any()) else min(2 * newton_gap, _NEWTON_BACKOFF * check_every)
             newton_at = it + newton_gap
         leave = done
         if patience is not None:
@@ -354,6 +355,10 @@ def _retire(batch: _Batch, block: _Block, result: _Result, rows: torch.Tensor, S
     return (batch.keep(~rows, block), *(a[~rows] for a in per_set))
 
 
+#: Newton tries, spaced out while they fail, are at most this many of their base spacings apart
+_NEWTON_BACKOFF = 16
+
+
 #: a zero of the working set whose |gradient| is below this share of lam leaves it (it is far from joining)
 _PRUNE_BELOW = 0.9
 
@@ -388,7 +393,7 @@ def _rounds(batch: _Batch, dtype: torch.dtype, result: _Result, *, lam: float, t
                 block, grad, violation = _retire(batch, block, result, ok, found[ok], v[ok], grad, violation)
                 if not batch.sets.numel():
                     break
-            newton_gap = newton_every if bool(ok.any()) else 2 * newton_gap
+            newton_gap = newton_every if bool(ok.any()) else min(2 * newton_gap, _NEWTON_BACKOFF * newton_every)
             newton_at = int(batch.used.min()) + newton_gap
         S = batch.S
         if block.size:  # a compaction copies the block: only when it sheds a tenth
