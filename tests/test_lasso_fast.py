@@ -98,3 +98,18 @@ def test_lasso_bench_fails_when_ours_disagrees(monkeypatch):
         torch.ones(T.shape[0], dtype=torch.long)))
     with pytest.raises(AssertionError, match="differ"):
         bench_mod.bench_lasso(dim=60, n_sets=2, repeats=1, cases=((0.4, 5e-3),))
+
+
+def test_chunks_solve_each_set_as_one_batch_does():
+    """A CPU solves a few sets at a time (sized by the cache); any chunking gives every set its certificate
+    and the same solution as one batch, to the certificate's accuracy."""
+    X, T = _problem(120, 0.4, n_sets=5)
+    lam = 5e-3 * (1000 / 120) ** 0.5
+    lam_max = gram_spectrum(X)[:, -1]
+    whole = solve_lasso(X, T, lam, lam_max, tol=1e-8, chunk_sets=5)
+    for chunk in (1, 2):
+        part = solve_lasso(X, T, lam, lam_max, tol=1e-8, chunk_sets=chunk)
+        assert bool((_certificate(X, T, part.student, lam) < 1e-8).all())
+        assert float((part.student - whole.student).abs().max()) < 1e-9
+    with pytest.raises(ValueError, match="chunk_sets"):
+        solve_lasso(X, T, lam, lam_max, chunk_sets=0)

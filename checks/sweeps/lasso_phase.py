@@ -24,7 +24,7 @@ from gentoys.checks.sweeps.spec import Axis, Point, Sweep
 DIM = 200
 N_SETS = 16
 MAX_ITER = 400_000  # FISTA iterations before a point fails (NotConvergedError); a set whose support reaches N
-# (D = 200, q = 0.3: N = 60) needs ~2e5 (tests/test_sweep_parts.py runs the grid point that has one)
+# (D = 200, q = 0.3: N = 60) is the slowest, ~3e4 (tests/test_sweep_parts.py runs the grid point that has one)
 TOL = 1e-4  # the lasso stops when its KKT violation is below TOL * lam on every set (the verify profiles' lasso_tol)
 
 
