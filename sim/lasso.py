@@ -159,15 +159,11 @@ class _Block:
         return sub
 
 
-def _polish(block: _Block, guess: torch.Tensor, lam: float, rank: int, refinements: int) -> torch.Tensor:
-    """The exact minimizer of the block's lasso if its support and signs are those of ``guess``:
-    Q_AA x_A = c_A - lam sign(guess_A), x = 0 off A. One Cholesky of Q_AA in the iteration dtype, then
-    ``refinements`` steps of iterative refinement with the residual in the problem's dtype (each gains a
-    factor ~ cond(Q_AA) eps_float32 ~ 1e-4). Garbage (caught by the caller's certificate) where the guess is
-    wrong; NaN where Q_AA is singular (more than ``rank`` coordinates, or a failed Cholesky)."""
+def _factor(block: _Block, guess: torch.Tensor, rank: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The Cholesky factor of Q_AA on the support A of ``guess`` (R, K), in the iteration dtype, with A's
+    coordinates first (``perm``, of which ``on`` marks the real ones) and which rows are ``fine`` (A no larger
+    than ``rank`` and a successful factorization; the others are singular)."""
     fits = (guess != 0).sum(1) <= rank  # more coordinates than the rank: singular, not factored
-    if not bool(fits.any()):
-        return torch.full_like(block.c, torch.nan)
     support = (guess != 0) & fits[:, None]
     a = max(1, int(support.sum(1).max()))
     perm = torch.argsort((~support).to(torch.int8), dim=1, stable=True)[:, :a]  # the support first
@@ -175,28 +171,36 @@ def _polish(block: _Block, guess: torch.Tensor, lam: float, rank: int, refinemen
     Q = block.Q
     L, info = torch.linalg.cholesky_ex(_mask_padding_(torch.stack(  # index_select: 5x faster than a batched gather
         [Q[r].index_select(0, perm[r]).index_select(1, perm[r]) for r in range(Q.shape[0])]), on))
-    rhs = torch.where(on, torch.gather(block.c - lam * torch.sign(guess), 1, perm), torch.zeros_like(on, dtype=block.c.dtype))
-    x = torch.zeros_like(block.c)
-    residual = rhs
-    for k in range(1 + refinements):
-        if k:
-            residual = rhs - torch.where(on, torch.gather(block.grad(x) + block.c, 1, perm), torch.zeros_like(rhs))
-        dx = torch.cholesky_solve(residual.to(L.dtype)[:, :, None], L)[:, :, 0].to(x.dtype)
-        x = x.scatter_add(1, perm, torch.where(on, dx, torch.zeros_like(dx)))
-    fine = (info == 0) & fits
-    return torch.where(fine[:, None], x, torch.full_like(x, torch.nan))
+    return L, perm, on, (info == 0) & fits
+
+
+def _solve_on(L: torch.Tensor, perm: torch.Tensor, on: torch.Tensor, rhs: torch.Tensor, x: torch.Tensor
+              ) -> torch.Tensor:
+    """x + Q_AA^-1 rhs_A, scattered back to the block's coordinates (rhs (R, K) in the problem's dtype)."""
+    r = torch.where(on, torch.gather(rhs, 1, perm), torch.zeros_like(on, dtype=rhs.dtype))
+    dx = torch.cholesky_solve(r.to(L.dtype)[:, :, None], L)[:, :, 0].to(x.dtype)
+    return x.scatter_add(1, perm, torch.where(on, dx, torch.zeros_like(dx)))
 
 
 def _newton(block: _Block, x: torch.Tensor, lam: float, steps: int, rank: int, refinements: int) -> torch.Tensor:
     """Semismooth Newton (primal-dual active set) steps: support and signs from one prox step at x of length
     1 / mean diag Q (bolder than FISTA's 1 / lam_max, which keeps too many coordinates on an ill-conditioned
-    block), solved exactly there (``_polish``), repeated from the result; gradients in the problem's dtype."""
+    block), solved exactly there (``_active_set_step``), repeated from the result, then ``refinements`` steps
+    on the last support; gradients in the problem's dtype. NaN rows where a support was singular."""
     step = 1 / block.Q.diagonal(dim1=1, dim2=2).mean(-1, keepdim=True).to(x.dtype)
-    for k in range(steps):
-        u = x - step * block.grad(x)
-        x = _polish(block, torch.sign(u) * (u.abs() > step * lam), lam, rank, refinements if k == steps - 1 else 0)
-        if bool(x[:, 0].isnan().all()):  # every guess singular: the next steps would be too
+    last = factor = None
+    for k in range(steps + refinements):
+        grad = block.grad(x)
+        if k < steps:
+            u = x - step * grad
+            guess = torch.sign(u) * (u.abs() > step * lam)
+        else:
+            guess = last
+        x, factor = _active_set_step(block, x, grad, guess, last, factor, torch.isfinite(x[:, 0]), lam, rank)
+        x = torch.where(factor[3][:, None], x, torch.full_like(x, torch.nan))
+        if bool(x[:, 0].isnan().all()):  # every support singular: the next steps would be too
             break
+        last = guess
     return x
 
 
@@ -419,7 +423,7 @@ def _rounds(batch: _Batch, dtype: torch.dtype, result: _Result, *, lam: float, t
             raise NotConvergedError(f"lasso at lam={lam:g} not converged after max_iter={max_iter} iterations: "
                                     f"largest KKT violation {float(violation.max()):.3g} lam, tol={tol:g}")
         if newton_steps and int(batch.used.min()) >= newton_at and settled:
-            found, ok, v = _pdas(batch, block, lam, tol, newton_steps, rank, refinements=1 if exact else 2)
+            found, ok, v = _pdas(batch, block, lam, tol, newton_steps, rank)
             if bool(ok.any()):
                 block, grad, violation = _retire(batch, block, result, ok, found[ok], v[ok], grad, violation)
                 if not batch.sets.numel():
@@ -448,16 +452,18 @@ def _rounds(batch: _Batch, dtype: torch.dtype, result: _Result, *, lam: float, t
     return torch.cat(stalled_sets) if stalled_sets else batch.sets[:0]
 
 
-def _pdas(batch: _Batch, block: _Block, lam: float, tol: float, steps: int, rank: int, refinements: int
+def _pdas(batch: _Batch, block: _Block, lam: float, tol: float, steps: int, rank: int
           ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Semismooth Newton (primal-dual active set) steps on the whole problem from the batch's S: support and
     signs from one prox step of length 1 / mean diag Sigma (bolder than FISTA's 1 / lam_max), the lasso solved
-    exactly on that support (``_polish``, the working set grown to hold it), repeated; every point is
-    certified through X in the problem's dtype. Returns the certified points (R, D), which sets have one,
-    and their violation / lam; the caller keeps only those (a failed guess may sit far off)."""
+    on that support (``_active_set_step``, the working set grown to hold it; a repeated guess refines its
+    point instead), repeated; every point is certified through X in the problem's dtype. Returns the
+    certified points (R, D), which sets have one, and their violation / lam; the caller keeps only those (a
+    failed guess may sit far off)."""
     X, S = batch.X, batch.S
     found, certified = S.clone(), torch.zeros_like(S[:, 0], dtype=torch.bool)
     violation = torch.full_like(S[:, 0], torch.inf)
+    last = factor = None  # the last guess on the block's coordinates, and its factor
     for k in range(steps + 1):
         residual = torch.bmm(S[:, None, :], X)[:, 0] - batch.y
         grad = torch.bmm(residual[:, None, :], X.transpose(1, 2))[:, 0] / X.shape[2]
@@ -475,10 +481,32 @@ def _pdas(batch: _Batch, block: _Block, lam: float, tol: float, steps: int, rank
         if bool(missing.any()):
             new = torch.argsort((~missing).to(torch.int8), dim=1, stable=True)[:, :int(missing.sum(1).max())]
             block.grow(X, batch.b, new, torch.gather(missing, 1, new))
-        x = _polish(block, guess.gather(1, block.idx) * block.valid, lam, rank, refinements)
+        g = guess.gather(1, block.idx) * block.valid
+        x, factor = _active_set_step(block, S.gather(1, block.idx) * block.valid, grad.gather(1, block.idx), g,
+                                     last, factor, fits & ~certified, lam, rank)
         S = torch.zeros_like(S).scatter_add_(1, block.idx, torch.where(block.valid, x, torch.zeros_like(x)))
-        S = torch.where(fits[:, None], S, torch.full_like(S, torch.nan))
+        S = torch.where((fits & factor[3])[:, None], S, torch.full_like(S, torch.nan))
+        last = g
     return found, certified, violation
+
+
+def _active_set_step(block: _Block, x: torch.Tensor, grad: torch.Tensor, guess: torch.Tensor,
+                     last: torch.Tensor | None, factor: tuple | None, active: torch.Tensor, lam: float, rank: int
+                     ) -> tuple[torch.Tensor, tuple]:
+    """One Newton step on the block towards the lasso solution with the support and signs of ``guess`` (R, K),
+    from x with gradient ``grad`` (both on the block's coordinates, problem dtype). A row whose guess repeats
+    ``last`` (x then lies on that support) is refined: x - Q_AA^-1 (grad_A + lam s_A), its residual taken
+    from ``grad`` in the problem's dtype, and ``factor`` reused unless an ``active`` row's guess changed;
+    a new guess is solved afresh, Q_AA x_A = c_A - lam s_A, accurate to the iteration dtype. Returns x and
+    the factor (``_factor``'s tuple)."""
+    same = torch.zeros_like(active) if last is None else active & (
+        torch.nn.functional.pad(last, (0, guess.shape[1] - last.shape[1])) == guess).all(1)
+    if factor is None or not bool(same[active].all()):
+        factor = _factor(block, guess, rank)
+    L, perm, on, _ = factor
+    sign = torch.sign(guess)
+    return _solve_on(L, perm, on, torch.where(same[:, None], -(grad + lam * sign), block.c - lam * sign),
+                     torch.where(same[:, None], x, torch.zeros_like(x))), factor
 
 
 def _new_coordinates(S: torch.Tensor, grad: torch.Tensor, lam: float, block: _Block,

@@ -57,11 +57,14 @@ def test_newton_alone_is_not_trusted(monkeypatch, share):
     lam = 1.2e-3 * (1000 / 120) ** 0.5
     calls = []
 
-    def wrong(block, guess, lam, rank, refinements):
-        calls.append(1)
-        return (guess * 0.05 + 1e-3) * block.valid
+    real = lasso_mod._active_set_step
 
-    monkeypatch.setattr(lasso_mod, "_polish", wrong)
+    def wrong(block, x, grad, guess, *args):
+        calls.append(1)
+        _, factor = real(block, x, grad, guess, *args)
+        return (guess * 0.05 + 1e-3) * block.valid, factor
+
+    monkeypatch.setattr(lasso_mod, "_active_set_step", wrong)
     sol = solve_lasso(X, T, lam, gram_spectrum(X)[:, -1], tol=1e-6, newton_every=25)
     assert calls  # Newton was tried
     assert bool((_certificate(X, T, sol.student, lam) < 1e-6).all())
@@ -113,3 +116,28 @@ def test_chunks_solve_each_set_as_one_batch_does():
         assert float((part.student - whole.student).abs().max()) < 1e-9
     with pytest.raises(ValueError, match="chunk_sets"):
         solve_lasso(X, T, lam, lam_max, chunk_sets=0)
+
+
+def test_a_repeated_guess_refines_its_point_to_the_problem_precision():
+    """A fresh support guess is solved in float32; the same guess again refines that point with the residual
+    in float64 (reusing the factor): the KKT residual on the support falls by orders of magnitude, to
+    float64 rounding after two refinements."""
+    X, T = _problem(120, 0.4, n_sets=2)
+    lam = 5e-3 * (1000 / 120) ** 0.5
+    sol = solve_lasso(X, T, lam, gram_spectrum(X)[:, -1], tol=1e-10)
+    y, b = lasso_mod._labels(X, T)
+    block = lasso_mod._Block(X, torch.float32, capacity=X.shape[1])
+    idx = torch.arange(X.shape[1]).expand(2, -1).contiguous()
+    block.grow(X, b, idx, torch.ones_like(idx, dtype=torch.bool))
+    guess = torch.sign(sol.student)
+    x = torch.zeros_like(sol.student)
+    active = torch.ones(2, dtype=torch.bool)
+    residuals, last, factor = [], None, None
+    for _ in range(3):
+        grad = block.grad(x)
+        x, factor = lasso_mod._active_set_step(block, x, grad, guess, last, factor, active, lam, X.shape[2])
+        last = guess
+        residuals.append(float(((block.grad(x) + lam * guess) * (guess != 0)).abs().max() / lam))
+    assert residuals[0] > 1e-9  # float32: about 1e-6 of lam
+    assert residuals[1] < 1e-3 * residuals[0] and residuals[2] < 1e-10
+    assert float((x - sol.student).abs().max()) < 1e-8
