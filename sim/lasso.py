@@ -11,6 +11,8 @@ descent. Both work in the seed's normalization: X (R, D, N), labels X^T T, l_gen
 """
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
 
 import torch
@@ -50,8 +52,11 @@ def _coordinate_violation(grad: torch.Tensor, S: torch.Tensor, lam: float) -> to
 def _mask_padding_(Q: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
     """Q on the valid coordinates, the identity on the padding (padded coordinates stay 0 in any solve); in
     place (Q may be a view into a larger buffer)."""
-    Q.masked_fill_(~valid[:, :, None], 0).masked_fill_(~valid[:, None, :], 0)
-    Q.diagonal(dim1=1, dim2=2).add_((~valid).to(Q.dtype))
+    m = int(valid.all(0).cumprod(0).sum())  # the leading coordinates valid in every row need nothing
+    tail = ~valid[:, m:]
+    Q[:, m:, :].masked_fill_(tail[:, :, None], 0)
+    Q[:, :, m:].masked_fill_(tail[:, None, :], 0)
+    Q.diagonal(dim1=1, dim2=2)[:, m:].add_(tail.to(Q.dtype))
     return Q
 
 
@@ -204,6 +209,20 @@ def _newton(block: _Block, x: torch.Tensor, lam: float, steps: int, rank: int, r
     return x
 
 
+#: FISTA's momentum table starts this long (a row goes this many iterations without a restart before it grows)
+_MOMENTUM_TABLE = 1024
+
+
+@functools.lru_cache(maxsize=16)
+def _momentum(n: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """FISTA's momentum (t_k - 1) / t_{k+1}, t_0 = 1, t_{k+1} = (1 + sqrt(1 + 4 t_k^2)) / 2, for k < n (one
+    table lookup per iteration instead of the recurrence's half-dozen operations on per-row scalars)."""
+    t = [1.0]
+    for _ in range(n):
+        t.append((1 + math.sqrt(1 + 4 * t[-1] * t[-1])) / 2)
+    return torch.tensor([(t[k] - 1) / t[k + 1] for k in range(n)], dtype=dtype, device=device)
+
+
 def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: torch.Tensor, budget: int,
            check_every: int, rank: int, refinements: int, patience: int | None,
            newton_steps: int = 2) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -220,7 +239,9 @@ def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: 
     live = torch.arange(x.shape[0], device=x.device)  # the batch's rows in the block; finished rows stay
     finished = torch.zeros_like(stalled)  # until half the rows have (each compaction copies the block)
     x_low = x.to(block.Q.dtype)
-    y, t, step_low = x_low.clone(), torch.ones_like(step, dtype=x_low.dtype), step.to(x_low.dtype)
+    y, step_low = x_low.clone(), step.to(x_low.dtype)
+    since_restart = torch.zeros_like(step, dtype=torch.long)  # iterations since each row's last restart
+    momentum = _momentum(max(_MOMENTUM_TABLE, 2 * check_every), x_low.dtype, x_low.device)
     best, since = torch.full_like(tol, torch.inf), torch.zeros_like(iterations)
     newton_at, newton_gap = check_every, check_every
     threshold = step_low * lam
@@ -230,12 +251,13 @@ def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: 
         x_new = u - u.clamp(-threshold, threshold)  # the soft threshold (prox of the step's lam ||.||_1)
         moved = x_new - x_low
         restart = torch.linalg.vecdot(grad_y, moved)[:, None] > 0  # stepped against the momentum
-        t_new = (1 + torch.sqrt(1 + 4 * t * t)) / 2
-        y = torch.addcmul(x_new, ((t - 1) / t_new).masked_fill_(restart, 0), moved)
-        t = t_new.masked_fill_(restart, 1)
+        y = torch.addcmul(x_new, momentum[since_restart].masked_fill_(restart, 0), moved)
+        since_restart = (since_restart + 1).masked_fill_(restart, 0)
         x_low = x_new
         if it % check_every and it != budget:
             continue
+        if int(since_restart.max()) + check_every >= momentum.shape[0]:  # a row could outrun it: grown
+            momentum = _momentum(2 * momentum.shape[0], x_low.dtype, x_low.device)
         x = x_low.to(wide)
         grad = block.grad(x)
         violation = kkt_violation(grad, x, lam) / lam
@@ -251,8 +273,8 @@ def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: 
             ok = (kkt_violation(gp, p, lam) / lam < tol[rows]) & todo[rows]  # NaN (failed Cholesky): False
             better = ok | (sub.objective(gp, p, lam) < sub.objective(sub.grad(x[rows]), x[rows], lam)) & todo[rows]
             x[rows[better]] = p[better]
-            x_low[rows[better]], y[rows[better]], t[rows[better]] = p[better].to(x_low.dtype), p[better].to(
-                x_low.dtype), 1.0  # a lower start: FISTA restarts there
+            x_low[rows[better]], y[rows[better]], since_restart[rows[better]] = p[better].to(
+                x_low.dtype), p[better].to(x_low.dtype), 0  # a lower start: FISTA restarts there
             done[rows[ok]] = True
             violation[rows[ok]] = 0.0
             # back off while the guesses fail, up to a bound: a slow FISTA tail is where Newton ends it
@@ -274,9 +296,9 @@ def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: 
             return out, iterations, stalled
         if 2 * int(finished.sum()) >= finished.numel():
             keep = ~finished
-            live, x_low, y, t, step_low, threshold, tol, best, since, finished = (
-                live[keep], x_low[keep], y[keep], t[keep], step_low[keep], threshold[keep], tol[keep], best[keep],
-                since[keep], finished[keep])
+            live, x_low, y, since_restart, step_low, threshold, tol, best, since, finished = (
+                live[keep], x_low[keep], y[keep], since_restart[keep], step_low[keep], threshold[keep], tol[keep],
+                best[keep], since[keep], finished[keep])
             block = block.rows(keep.nonzero()[:, 0])
     out[live[~finished]] = x_low[~finished].to(wide)
     return out, iterations, stalled

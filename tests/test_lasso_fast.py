@@ -141,3 +141,23 @@ def test_a_repeated_guess_refines_its_point_to_the_problem_precision():
     assert residuals[0] > 1e-9  # float32: about 1e-6 of lam
     assert residuals[1] < 1e-3 * residuals[0] and residuals[2] < 1e-10
     assert float((x - sol.student).abs().max()) < 1e-8
+
+
+def test_fista_momentum_table_follows_the_recurrence(monkeypatch):
+    """The momentum table is FISTA's (t_k - 1) / t_{k+1}; a table shorter than a run grows and the solve is
+    the same to the certificate."""
+    t, expected = 1.0, []
+    for _ in range(6):
+        t_next = (1 + (1 + 4 * t * t) ** 0.5) / 2
+        expected.append((t - 1) / t_next)
+        t = t_next
+    table = lasso_mod._momentum(6, torch.float64, torch.device("cpu"))
+    assert torch.allclose(table, torch.tensor(expected, dtype=torch.float64), rtol=1e-15, atol=0)
+    X, T = _problem(120, 1.0, n_sets=2)
+    lam = 1.2e-3 * (1000 / 120) ** 0.5
+    lam_max = gram_spectrum(X)[:, -1]
+    ref = solve_lasso(X, T, lam, lam_max, tol=1e-8)
+    monkeypatch.setattr(lasso_mod, "_MOMENTUM_TABLE", 2)
+    short = solve_lasso(X, T, lam, lam_max, tol=1e-8)
+    assert bool((_certificate(X, T, short.student, lam) < 1e-8).all())
+    assert float((short.student - ref.student).abs().max()) < 1e-8
