@@ -486,8 +486,8 @@ def _pdas(batch: _Batch, block: _Block, lam: float, tol: float, steps: int, rank
     found, certified = S.clone(), torch.zeros_like(S[:, 0], dtype=torch.bool)
     violation = torch.full_like(S[:, 0], torch.inf)
     last = factor = None  # the last guess on the block's coordinates, and its factor
-    for k in range(steps + 1):
-        residual = torch.bmm(S[:, None, :], X)[:, 0] - batch.y
+    for k in range(steps + 1):  # S lies on the working set: its residual through those rows of X
+        residual = torch.bmm((S.gather(1, block.idx) * block.valid)[:, None, :], block.XW)[:, 0] - batch.y
         grad = torch.bmm(residual[:, None, :], X.transpose(1, 2))[:, 0] / X.shape[2]
         v = kkt_violation(grad, S, lam) / lam
         new_ok = (v < tol) & ~certified  # NaN compares False
