@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import astuple, dataclass, field, replace
+from typing import Callable
 
 import numpy as np
 import torch
@@ -25,6 +26,7 @@ from gentoys.sim.core.batching import CACHE_BYTES, L2_BYTES, element_size, sets_
 from gentoys.sim.core.device import DivergedError, generator, resolve_device  # noqa: F401  (DivergedError: sim.linear's API)
 from gentoys.sim.core.device import validate_dtype, validate_real_tensor
 from gentoys.sim.core.lanczos import gram_extremes
+from gentoys.sim.core.tridiagonal import tridiagonalize
 from gentoys.sim.prox import prox_lasso
 from gentoys.theory import tuning
 from gentoys.theory.core.domain import (
@@ -43,6 +45,7 @@ from gentoys.theory.curves import mp_hyperparameters
 
 METHODS = ("gd", "ridge", "momentum", "momentum_ridge", "lasso")
 GRADIENT_ROUTES = ("auto", "X", "sigma", "rowspace")
+EXTREMES = ("auto", "eigvalsh", "tridiagonal", "lanczos")
 
 
 @dataclass(frozen=True)
@@ -75,8 +78,10 @@ class LinearSetting:
     #: through the N x N Gram matrix (no L1 method: the lasso's prox is coordinate-wise in D); "auto": the
     #: cheapest of those that apply, by a streamed-bytes cost model (``gradient_route``)
     gradient: str = "auto"
-    #: "eigvalsh": the full spectrum, extremes from it; "lanczos": only the extremes (``sim.core.lanczos``),
-    #: the full spectrum computed when first asked for; "auto": eigvalsh on a CPU, lanczos on CUDA
+    #: "eigvalsh": the full spectrum, extremes from it; "tridiagonal": one tridiagonal reduction per set, the
+    #: extremes by bisection on it (``sim.core.tridiagonal``, CPU); "lanczos": only the extremes
+    #: (``sim.core.lanczos``); with either of the last two the full spectrum is computed when first asked for;
+    #: "auto": tridiagonal on a CPU, lanczos on CUDA
     extremes: str = "auto"
 
     def __post_init__(self) -> None:
@@ -123,9 +128,9 @@ class LinearSetting:
             raise ValueError(f"gradient='rowspace' cannot train methods={self.methods!r}: the lasso's proximal step "
                              f"is coordinate-wise in D, outside the span of X that the route trains in; use 'auto', "
                              f"'X' or 'sigma'")
-        if not isinstance(self.extremes, str) or self.extremes not in ("auto", "eigvalsh", "lanczos"):
+        if not isinstance(self.extremes, str) or self.extremes not in EXTREMES:
             raise choice_error(self.extremes,
-                               f"extremes={self.extremes!r} is not one of 'auto', 'eigvalsh', 'lanczos'")
+                               f"extremes={self.extremes!r} is not one of 'auto', 'eigvalsh', 'tridiagonal', 'lanczos'")
         if not isinstance(self.device, str) or not (self.device in ("cpu", "cuda", "auto")
                                                     or self.device.startswith("cuda:")):
             raise choice_error(self.device, f"device={self.device!r} is not one of 'cpu', 'cuda', 'auto'")
@@ -165,6 +170,8 @@ class LinearRun:
     extremes: torch.Tensor  # (R, 2): smallest eigenvalue above the zero tolerance, and the largest
     seconds: dict[str, float] = field(default_factory=dict)
     stable: torch.Tensor | None = None  # (R, M): hyperparameters that contract the set's spectrum (stable_pairs)
+    #: computes ``full_spectrum`` from what training already found (the tridiagonal forms); None: from X
+    spectrum_later: Callable[[], torch.Tensor] | None = None
 
     def method_index(self, method: str) -> int:
         return self.setting.methods.index(method)
@@ -173,7 +180,7 @@ class LinearRun:
     def spectrum(self) -> torch.Tensor:
         """(R, N): the full non-zero spectrum, computed on first use if training needed only its extremes."""
         if self.full_spectrum is None:
-            self.full_spectrum = gram_spectrum(self.X)
+            self.full_spectrum = self.spectrum_later() if self.spectrum_later is not None else gram_spectrum(self.X)
         return self.full_spectrum
 
 
@@ -289,7 +296,7 @@ def train(
     t0 = time.perf_counter()
     teacher, init, X = _validate_problem(problem, setting) if problem is not None else draw_problem(setting)
     G = gram(X)  # formed once: the spectrum (or its extremes) and the rowspace route both use it
-    spectrum, extremes = spectrum_and_extremes(X, setting, G)
+    spectrum, extremes, later = spectrum_and_extremes(X, setting, G)
     hyper = hyper or hyperparameters(setting, extremes)
     _validate_hyper(hyper, setting)
     route = gradient_route(setting, hyper)
@@ -323,29 +330,39 @@ def train(
     stable = stable_pairs(hyper, extremes)
     _check_finite(gen_hist, setting, hyper, stable if allow_unstable else None)
     return LinearRun(setting, gen_hist, tr_hist, hyper, students, teacher, init, X, spectrum, extremes,
-                     {"setup": t1 - t0, "train": t2 - t1}, stable)
+                     {"setup": t1 - t0, "train": t2 - t1}, stable, later)
 
 
-def spectrum_and_extremes(X: torch.Tensor, setting: LinearSetting,
-                          G: torch.Tensor | None = None) -> tuple[torch.Tensor | None, torch.Tensor]:
-    """The full non-zero spectrum (or None) and the (R, 2) extremes, by ``setting.extremes``, from the Gram
-    matrices ``G`` = ``gram(X)`` when the caller has them (formed here otherwise).
+def spectrum_and_extremes(
+    X: torch.Tensor, setting: LinearSetting, G: torch.Tensor | None = None
+) -> tuple[torch.Tensor | None, torch.Tensor, Callable[[], torch.Tensor] | None]:
+    """The full non-zero spectrum (or None), the (R, 2) extremes, and (when the spectrum is None) a function that
+    computes it from what was found here, by ``setting.extremes``, from the Gram matrices ``G`` = ``gram(X)`` when
+    the caller has them (formed here otherwise).
 
-    Lanczos gives the extremes to a relative 1e-10 (in float64) and falls back to the full spectrum when
-    some Gram matrix is not positive definite or its smallest eigenvalue is under ``zero_tol``: then the
-    smallest non-zero eigenvalue is another one, which only the full spectrum shows.
+    Lanczos gives the extremes to a relative 1e-10 (in float64); bisection on the tridiagonal form to the
+    reduction's rounding. Both fall back to the full spectrum when some set's smallest eigenvalue is under
+    ``zero_tol`` (Lanczos also when a Gram matrix is not positive definite): then the smallest non-zero
+    eigenvalue is another one, which only the full spectrum shows.
     """
     way = setting.extremes
     if way == "auto":
-        way = "lanczos" if X.device.type == "cuda" else "eigvalsh"
+        way = "lanczos" if X.device.type == "cuda" else "tridiagonal"
     if G is None:
         G = gram(X)
     if way == "lanczos":
         ex = gram_extremes(X, G=G)
         if ex is not None and bool((ex[:, 0] > setting.zero_tol).all()):
-            return None, ex.to(setting.dtype)
+            return None, ex.to(setting.dtype), None
+    if way == "tridiagonal":
+        tri = tridiagonalize(G)
+        lo = tri.extreme("min")
+        if bool((lo > setting.zero_tol).all()):
+            return None, torch.stack([lo, tri.extreme("max")], dim=1), tri.eigenvalues
+        spectrum = tri.eigenvalues()
+        return spectrum, extremes_of(spectrum, setting.zero_tol), None
     spectrum = gram_spectrum(X, G)
-    return spectrum, extremes_of(spectrum, setting.zero_tol)
+    return spectrum, extremes_of(spectrum, setting.zero_tol), None
 
 
 #: GEMM flops that take as long as streaming one matrix element through a thin (M-row) product: ~60 on the
