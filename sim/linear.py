@@ -513,31 +513,45 @@ def _train_chunk_rowspace(setting: LinearSetting, X: torch.Tensor, G: torch.Tens
     gamma_t = gammas.to(dt)
     rho_rho = torch.empty(epochs + 1, r, m, dtype=dt, device=X.device)
     a_rho_c = torch.empty_like(rho_rho)
-    A = torch.zeros(r, m, n, dtype=dt, device=X.device)
-    B = torch.zeros_like(A)
-    c, rho, rho_c = torch.empty_like(A), torch.empty_like(A), torch.empty_like(A)
+    # a block of epochs at a time: c_t = gamma_t u - w for the block at once, and its rho_t, a_t kept, so that the
+    # losses' dot products run once per block, not as three small operations per epoch; a_t's row 0 is the
+    # block's start, row k + 1 the iterate after its k-th epoch
+    k_max = min(EPOCH_BLOCK, epochs + 1)
+    C = torch.empty(k_max, r, m, n, dtype=dt, device=X.device)
+    RHO = torch.empty_like(C)
+    AS = torch.zeros(k_max + 1, r, m, n, dtype=dt, device=X.device)
+    B = torch.zeros(r, m, n, dtype=dt, device=X.device)
+    cs, rhos, As = C.unbind(0), RHO.unbind(0), AS.unbind(0)
     any_beta, any_lam = bool((hyper.beta != 0).any()), bool((hyper.lam != 0).any())
     neg_eta = -hyper.eta
-    for epoch in range(epochs + 1):
-        torch.addcmul(neg_w, gamma_t[epoch], u, out=c)  # gamma u - w
-        torch.baddbmm(c, A, G, out=rho)  # the epoch's one N x N product
-        torch.linalg.vecdot(rho, rho, out=rho_rho[epoch])
-        torch.add(rho, c, out=rho_c)
-        torch.linalg.vecdot(A, rho_c, out=a_rho_c[epoch])
-        if epoch == epochs:
-            break
-        if any_beta:
-            torch.addcmul(rho, hyper.beta, B, out=B)
-        else:
-            B.copy_(rho)
-        if any_lam:
-            B.addcmul_(hyper.lam, A)
-        A.addcmul_(neg_eta, B)
+    for start in range(0, epochs + 1, k_max):
+        k = min(k_max, epochs + 1 - start)
+        if start:
+            AS[0].copy_(AS[k_max])
+        torch.addcmul(neg_w, gamma_t[start:start + k], u, out=C[:k])  # gamma u - w
+        for i in range(k):
+            torch.baddbmm(cs[i], As[i], G, out=rhos[i])  # the epoch's one N x N product
+            if start + i == epochs:
+                break
+            if any_beta:
+                torch.addcmul(rhos[i], hyper.beta, B, out=B)
+            else:
+                B.copy_(rhos[i])
+            if any_lam:
+                B.addcmul_(hyper.lam, As[i])
+            torch.addcmul(As[i], neg_eta, B, out=As[i + 1])
+        torch.linalg.vecdot(RHO[:k], RHO[:k], out=rho_rho[start:start + k])
+        torch.linalg.vecdot(AS[:k], RHO[:k].add_(C[:k]), out=a_rho_c[start:start + k])  # a.(rho + c); rho is done
+    A = AS[k - 1]  # the last epoch's iterate (it had no update)
     g = gammas[..., 0]  # float64, like the loss constants: the combination below cancels O(1) terms
     gen_hist.copy_(0.5 * (g * g * s0s0 - 2 * g * s0t + tt + n * a_rho_c.to(torch.float64)))
     tr_hist.copy_((0.5 * n) * rho_rho)
     return torch.baddbmm(gamma_t[-1] * S0, A, X.transpose(1, 2))
 
+
+#: epochs of the rowspace route whose losses' dot products are taken together (``_train_chunk_rowspace``); its
+#: buffers hold 3 x this many (sets, methods, N) blocks
+EPOCH_BLOCK = 32
 
 #: a loss this many times its start has left any stable run's range (a stable step contracts every mode)
 DIVERGED_GROWTH = 1e6
