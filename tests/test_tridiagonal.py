@@ -85,3 +85,28 @@ def test_a_zero_eigenvalue_falls_back_to_the_full_spectrum():
     assert run.full_spectrum is not None
     assert torch.equal(run.extremes, extremes_of(run.full_spectrum, tol))
     assert bool((run.extremes[:, 0] > probe.extremes[:, 0]).all())
+
+
+@pytest.mark.parametrize("dtype,tol", [(torch.float64, 1e-12), (torch.float32, 2e-5)])
+def test_the_kept_basis_carries_products_with_g_to_the_tridiagonal_matrix(dtype, tol):
+    """G v = Q T Q^T v for rows v, Q Q^T v = v; the reduction overwrote G (it holds the reflectors now)."""
+    G = _grams(0.7, dtype)
+    before = G.clone()
+    tri = tridiagonalize(G, keep_basis=True)
+    assert not torch.equal(G, before)
+    T = (torch.diag_embed(torch.as_tensor(tri.diagonal))
+         + torch.diag_embed(torch.as_tensor(tri.off_diagonal), 1)
+         + torch.diag_embed(torch.as_tensor(tri.off_diagonal), -1)).to(dtype)
+    v = torch.randn(3, 4, G.shape[-1], generator=torch.Generator().manual_seed(3), dtype=dtype)
+    want = v @ before
+    got = tri.from_basis(tri.to_basis(v) @ T)
+    assert float((got - want).abs().max() / want.abs().max()) <= tol
+    assert float((tri.from_basis(tri.to_basis(v)) - v).abs().max()) <= tol * float(v.abs().max())
+    assert torch.equal(tri.part(slice(1, 3)).to_basis(v[1:]), tri.to_basis(v)[1:])
+    wrong = tri.from_basis(tri.to_basis(v) @ (T * 1.001))  # the check can fail
+    assert float((wrong - want).abs().max() / want.abs().max()) > 10 * tol
+
+
+def test_a_reduction_without_its_basis_says_so():
+    with pytest.raises(ValueError, match="keep_basis=True"):
+        tridiagonalize(_grams(0.5, torch.float64)).to_basis(torch.zeros(3, 1, 75, dtype=torch.float64))

@@ -7,6 +7,10 @@ tridiagonal matrix (``?stebz``, two eigenvalues, O(N) each), and the full spectr
 tridiagonal only when asked for (``?sterf``). On the 2-core machine of docs/performance.md, one thread, N = 700
 float32: reduction 10.5 ms and both extremes 0.2 ms against 21 ms for ``torch.linalg.eigvalsh``.
 
+With ``keep_basis`` the reduction runs in the matrices' own memory and keeps its Householder vectors, so that
+vectors can be carried to and from the basis in which each matrix is tridiagonal (``to_basis``,
+``from_basis``: LAPACK's ``?ormqr``, as ``?ormtr`` applies them): there, a product with the matrix costs O(N).
+
 The tridiagonal's eigenvalues are found in float64 whatever the matrix's dtype (bisection to full accuracy, and
 ``dsterf``), so a float32 run's extremes and spectrum carry only the reduction's rounding, and agree with each
 other. The reduction runs on the CPU (scipy's LAPACK works on NumPy arrays); the results return to G's device.
@@ -31,6 +35,42 @@ class Tridiagonal:
     off_diagonal: np.ndarray  # (R, N - 1) float64
     dtype: torch.dtype  # of the matrices reduced: the eigenvalues are returned in it
     device: torch.device  # and on their device
+    #: with ``keep_basis``: (R, N, N) the reduced matrices' memory, holding LAPACK's Householder vectors (lower
+    #: triangle of each matrix's column-major view), and (R, N - 1) their scalars: G = Q T Q^T
+    reflectors: np.ndarray | None = None
+    tau: np.ndarray | None = None
+
+    def part(self, index: slice) -> "Tridiagonal":
+        """The same for the matrices ``index`` selects."""
+        pick = lambda a: None if a is None else a[index]  # noqa: E731
+        return Tridiagonal(self.diagonal[index], self.off_diagonal[index], self.dtype, self.device,
+                           pick(self.reflectors), pick(self.tau))
+
+    def to_basis(self, v: torch.Tensor) -> torch.Tensor:
+        """Q^T v for the rows of ``v`` (R, k, N): their coordinates in the basis where G is tridiagonal."""
+        return self._apply(v, "T")
+
+    def from_basis(self, v: torch.Tensor) -> torch.Tensor:
+        """Q v for the rows of ``v`` (R, k, N): back from the tridiagonal basis."""
+        return self._apply(v, "N")
+
+    def _apply(self, v: torch.Tensor, trans: str) -> torch.Tensor:
+        from scipy.linalg import lapack
+
+        if self.reflectors is None:
+            raise ValueError("this reduction did not keep its basis: use tridiagonalize(G, keep_basis=True)")
+        prefix = "s" if self.reflectors.dtype == np.float32 else "d"
+        out = v.detach().to("cpu", _TORCH[prefix]).contiguous().numpy().copy()  # (R, k, N)
+        n, k = out.shape[-1], out.shape[-2]
+        if n > 1:  # H(i) acts on coordinates i + 1.. (LAPACK's ?ormtr, lower: ?ormqr one row down)
+            ormqr = getattr(lapack, f"{prefix}ormqr")
+            lwork = _ormqr_lwork(prefix, n, k, trans)
+            for i in range(len(out)):
+                c = out[i].T  # (N, k), column-major: LAPACK's layout
+                cq, _, info = ormqr("L", trans, self.reflectors[i].T[1:, :-1], self.tau[i], c[1:], lwork)
+                _check(info, f"{prefix}ormqr")
+                c[1:] = cq
+        return torch.from_numpy(out).to(v.device, v.dtype)
 
     def extreme(self, which: str) -> torch.Tensor:
         """(R,) the smallest (``which="min"``) or largest (``"max"``) eigenvalue, by bisection."""
@@ -63,11 +103,13 @@ class Tridiagonal:
         return torch.from_numpy(np.ascontiguousarray(values)).to(self.device, self.dtype)
 
 
-def tridiagonalize(G: torch.Tensor) -> Tridiagonal:
-    """The tridiagonal forms of the symmetric (R, N, N) ``G`` (float32 or float64); ``G`` is not changed.
+def tridiagonalize(G: torch.Tensor, keep_basis: bool = False) -> Tridiagonal:
+    """The tridiagonal forms of the symmetric (R, N, N) ``G`` (float32 or float64).
 
-    Each matrix is reduced on the CPU by LAPACK's blocked ``?sytrd`` (Householder, on a copy) with its optimal
-    workspace; G[i]'s transpose is handed over, which is G[i] itself and already in LAPACK's column order."""
+    Each matrix is reduced on the CPU by LAPACK's blocked ``?sytrd`` (Householder) with its optimal workspace;
+    G[i]'s transpose is handed over, which is G[i] itself and already in LAPACK's column order. ``G`` is not
+    changed, unless ``keep_basis``: then a contiguous CPU ``G`` is reduced in place (a copy otherwise) and holds
+    the Householder vectors afterwards (``Tridiagonal.reflectors``)."""
     from scipy.linalg import lapack
 
     if G.dtype not in (torch.float32, torch.float64):
@@ -77,11 +119,20 @@ def tridiagonalize(G: torch.Tensor) -> Tridiagonal:
     sytrd = getattr(lapack, f"{prefix}sytrd")
     lwork = _sytrd_lwork(prefix, n)
     diagonal, off = np.empty((r, n)), np.empty((r, max(n - 1, 0)))
-    for i, g in enumerate(G.detach().cpu().numpy()):
-        _, d, e, _, info = sytrd(g.T, lower=1, lwork=lwork)
+    matrices = G.detach().cpu()
+    if keep_basis and not matrices.is_contiguous():
+        matrices = matrices.contiguous()
+    matrices = matrices.numpy()
+    tau = np.empty((r, max(n - 1, 0)), dtype=matrices.dtype) if keep_basis else None
+    for i, g in enumerate(matrices):
+        reduced, d, e, t, info = sytrd(g.T, lower=1, lwork=lwork, overwrite_a=int(keep_basis))
         _check(info, f"{prefix}sytrd")
         diagonal[i], off[i] = d, e
-    return Tridiagonal(diagonal, off, G.dtype, G.device)
+        if keep_basis:
+            if not np.shares_memory(reduced, g):  # f2py worked on a copy: keep its result
+                g.T[...] = reduced
+            tau[i] = t
+    return Tridiagonal(diagonal, off, G.dtype, G.device, matrices if keep_basis else None, tau)
 
 
 @lru_cache(maxsize=None)
@@ -92,6 +143,21 @@ def _sytrd_lwork(prefix: str, n: int) -> int:
     work, info = getattr(lapack, f"{prefix}sytrd_lwork")(n, lower=1)
     _check(info, f"{prefix}sytrd_lwork")
     return max(1, int(work))
+
+
+@lru_cache(maxsize=None)
+def _ormqr_lwork(prefix: str, n: int, k: int, trans: str) -> int:
+    """LAPACK's optimal workspace for ``?ormqr`` applying n - 1 reflectors of length n - 1 to k columns."""
+    from scipy.linalg import lapack
+
+    dt = np.float32 if prefix == "s" else np.float64
+    a, tau, c = np.zeros((n - 1, n - 1), dt, order="F"), np.zeros(n - 1, dt), np.zeros((n - 1, k), dt, order="F")
+    _, work, info = getattr(lapack, f"{prefix}ormqr")("L", trans, a, tau, c, -1)
+    _check(info, f"{prefix}ormqr (workspace query)")
+    return max(1, int(work[0]))
+
+
+_TORCH = {"s": torch.float32, "d": torch.float64}
 
 
 def _check(info: int, routine: str) -> None:
