@@ -45,6 +45,8 @@ from gentoys.theory.curves import mp_hyperparameters
 
 METHODS = ("gd", "ridge", "momentum", "momentum_ridge", "lasso")
 GRADIENT_ROUTES = ("auto", "X", "sigma", "rowspace", "tridiagonal")
+#: the ``extremes`` settings under which the tridiagonal route takes its extremes from its own reduction
+TRIDIAGONAL_EXTREMES = ("auto", "tridiagonal")
 #: the routes that train in the span of X (no L1 term)
 SPAN_ROUTES = ("rowspace", "tridiagonal")
 EXTREMES = ("auto", "eigvalsh", "tridiagonal", "lanczos")
@@ -230,6 +232,25 @@ def gram(X: torch.Tensor) -> torch.Tensor:
     return G.div_(n)
 
 
+def gram_triangle(X: torch.Tensor) -> torch.Tensor:
+    """(R, N, N) holding X^T X / N in one triangle only, the lower one of each matrix's column-major view (the
+    upper one of torch's row-major view), the other left unset: what LAPACK's reduction reads
+    (``sim.core.tridiagonal.tridiagonalize``). BLAS ``?syrk`` computes N (N + 1) / 2 entries, against 2/3 of N^2
+    for ``gram``'s blocks; measured one thread, N = 700, D = 1000 float32: 5.6 to 6.4 ms per set against 7.9 to
+    8.8 ms. CPU, float32 or float64."""
+    from scipy.linalg import blas
+
+    r, d, n = X.shape
+    syrk = getattr(blas, "ssyrk" if X.dtype == torch.float32 else "dsyrk")
+    G = torch.empty(r, n, n, dtype=X.dtype)
+    out, designs = G.numpy(), X.detach().contiguous().numpy()
+    for i in range(r):
+        c = syrk(1.0 / n, designs[i].T, beta=0.0, c=out[i].T, lower=1, overwrite_c=1)
+        if not np.shares_memory(c, out[i]):  # BLAS worked on a copy: keep its result
+            out[i].T[...] = c
+    return G
+
+
 def gram_spectrum(X: torch.Tensor, G: torch.Tensor | None = None) -> torch.Tensor:
     """(R, N) eigenvalues of X^T X / N (``G``, when already formed): Sigma_tr's spectrum without its forced zeros."""
     return torch.linalg.eigvalsh(gram(X) if G is None else G)
@@ -304,12 +325,13 @@ def train(
         _validate_hyper(hyper, setting)
     route = gradient_route(setting, hyper)  # without hyper: from the methods (only a lasso method has an L1 term)
     dt = setting.dtype
-    G = gram(X)  # formed once: the spectrum (or its extremes) and the span routes all use it
-    basis = None
-    if route == "tridiagonal" and setting.extremes in ("auto", "tridiagonal") and G.dtype == dt:
-        basis = tridiagonalize(G, keep_basis=True)  # one reduction: the extremes and the basis; G is spent
+    basis = G = None
+    if route == "tridiagonal" and setting.extremes in TRIDIAGONAL_EXTREMES and X.dtype == dt \
+            and X.device.type == "cpu":  # one triangle of G, one reduction: the extremes and the basis
+        basis = tridiagonalize(gram_triangle(X), keep_basis=True)
         spectrum, extremes, later = _from_tridiagonal(basis, setting)
     else:
+        G = gram(X)  # formed once: the spectrum (or its extremes) and the span routes all use it
         spectrum, extremes, later = spectrum_and_extremes(X, setting, G)
         if route == "tridiagonal":
             basis = tridiagonalize(G if G.dtype == dt else gram(X.to(dt)), keep_basis=True)

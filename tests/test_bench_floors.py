@@ -67,9 +67,15 @@ def check_linear_counts(phases_of) -> None:
 
 
 def test_the_symmetric_gram_is_counted_by_its_blocks():
-    """N = 600 in 3 column blocks of 200: block rows of 200 x 600, 200 x 400 and 200 x 200 entries, D terms each."""
-    gram = _phase(linear_phases(LinearSetting(dim=1000, q=0.6, epochs=1, n_sets=2)), "gram X^T X")[0]
+    """N = 600 in 3 column blocks of 200: block rows of 200 x 600, 200 x 400 and 200 x 200 entries, D terms each;
+    the tridiagonal route's one triangle: sum over columns j of the N - j entries on and below the diagonal."""
+    s = LinearSetting(dim=1000, q=0.6, epochs=1, n_sets=2, gradient="rowspace")
+    gram = _phase(linear_phases(s), "gram X^T X")[0]
     assert gram.flops == 2 * sum(2 * 1000 * 200 * width for width in (600, 400, 200))
+    phases = linear_phases(s.with_(gradient="tridiagonal"))
+    triangle = _phase(phases, "gram X^T X (one triangle")[0]
+    assert triangle.flops == 2 * sum(2 * 1000 * (600 - j) for j in range(600))
+    assert not [p for p in phases if p.name == "gram / N"]  # the 1/N is syrk's alpha
 
 
 def test_linear_counts_match_a_hand_count():

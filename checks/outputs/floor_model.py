@@ -29,7 +29,14 @@ from gentoys.checks.outputs.floors import MachineFloors
 from gentoys.sim import networks
 from gentoys.sim.core.batching import L2_BYTES, element_size, sets_per_chunk
 from gentoys.sim.core.device import resolve_device
-from gentoys.sim.linear import GRAM_BLOCKS, SPAN_ROUTES, SYMMETRIC_GRAM_MIN_N, LinearSetting, gradient_route
+from gentoys.sim.linear import (
+    GRAM_BLOCKS,
+    SPAN_ROUTES,
+    SYMMETRIC_GRAM_MIN_N,
+    TRIDIAGONAL_EXTREMES,
+    LinearSetting,
+    gradient_route,
+)
 
 
 #: slices of the tridiagonal reduction's matrix-vector half (each charged at the level of its smallest trailing triangle)
@@ -90,8 +97,9 @@ def linear_phases(s: LinearSetting) -> list[Phase]:
     (M x N) by G, 2 M N^2 flops, reads G; and 18 M N (17 M N on the last epoch, fewer without momentum or
     decay) elements of vector traffic. The final students: (M x N) by X^T, 2 M N D flops, reads X.
 
-    The tridiagonal route reduces G in place (no copy, the same flops), the extremes' bisection is O(N) (left
-    out), and it carries u, w and the final a through the reflectors: 2 N^2 flops per vector (4 k for a reflector
+    The tridiagonal route (with its own extremes, on a CPU) forms only G's lower triangle (BLAS syrk: N (N + 1) / 2
+    entries of 2 D flops, the 1/N inside), reduces it in place (no copy, the same flops), the extremes'
+    bisection is O(N) (left out), and it carries u, w and the final a through the reflectors: 2 N^2 flops per vector (4 k for a reflector
     of length k; lengths N - 1 .. 1), the reflectors (N (N - 1) / 2 elements) read once per pass, two passes. Its epochs have no
     product with G: the tridiagonal one is vector traffic, 27 M N elements per epoch (18 on the last: gamma u - w
     3, c + T a 9, the dot products 6; then the updates 9, fewer without momentum or decay).
@@ -116,7 +124,12 @@ def linear_phases(s: LinearSetting) -> list[Phase]:
     vectors = (epochs + 1) * (3 + 2 + 1 + 3 + 2) + epochs * ((3 if betas else 2) + (3 if decays else 0) + 3)
     if tridiagonal:  # the product's c and rho (2) become c + d a, then two off-diagonal passes on rho (3 each)
         vectors += (epochs + 1) * (3 + 3 + 3 - 2)
-    if resolve_device(s.device).type == "cpu" and n >= SYMMETRIC_GRAM_MIN_N:  # the blocked symmetric product
+    triangle = tridiagonal and s.extremes in TRIDIAGONAL_EXTREMES and resolve_device(s.device).type == "cpu"
+    if triangle:  # ?syrk: one triangle, N (N + 1) / 2 entries of D terms, written once; scaled by 1/N inside
+        entries = n * (n + 1) // 2
+        gram_phase = Phase("gram X^T X (one triangle, syrk)", 2 * r * entries * d, x_all + r * entries * e,
+                           x_all + gram_all, dt)
+    elif resolve_device(s.device).type == "cpu" and n >= SYMMETRIC_GRAM_MIN_N:  # the blocked symmetric product
         edges = [round(n * i / GRAM_BLOCKS) for i in range(GRAM_BLOCKS + 1)]
         upper = sum((b - a) * (n - a) for a, b in zip(edges, edges[1:]))  # entries the block rows compute
         lower = sum((b - a) * (n - b) for a, b in zip(edges, edges[1:]))  # entries mirrored from them
@@ -124,9 +137,8 @@ def linear_phases(s: LinearSetting) -> list[Phase]:
                            x_all + r * (3 * upper + 2 * lower) * e, x_all + gram_all, dt)  # product, copy in, mirror
     else:
         gram_phase = Phase("gram X^T X", 2 * r * n * n * d, x_all + gram_all, x_all + gram_all, dt)
-    phases = [
-        gram_phase,
-        Phase("gram / N", r * n * n, 2 * gram_all, gram_all, dt),
+    phases = [gram_phase] + ([] if triangle else [Phase("gram / N", r * n * n, 2 * gram_all, gram_all, dt)])
+    phases += [
         Phase("tridiagonal reduction in place, rank-2k half", r * 2 / 3 * n**3, gram_all, gram_all, dt)
         if tridiagonal else
         Phase("tridiagonal reduction: copy of G, rank-2k half", r * 2 / 3 * n**3, 3 * gram_all, gram_all, dt),
