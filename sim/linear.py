@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import astuple, dataclass, field, replace
+from typing import Callable
 
 import numpy as np
 import torch
@@ -25,6 +26,7 @@ from gentoys.sim.core.batching import CACHE_BYTES, L2_BYTES, element_size, sets_
 from gentoys.sim.core.device import DivergedError, generator, resolve_device  # noqa: F401  (DivergedError: sim.linear's API)
 from gentoys.sim.core.device import validate_dtype, validate_real_tensor
 from gentoys.sim.core.lanczos import gram_extremes
+from gentoys.sim.core.tridiagonal import Tridiagonal, tridiagonalize
 from gentoys.sim.prox import prox_lasso
 from gentoys.theory import tuning
 from gentoys.theory.core.domain import (
@@ -42,7 +44,12 @@ from gentoys.theory.curves import METHODS as CURVE_METHODS
 from gentoys.theory.curves import mp_hyperparameters
 
 METHODS = ("gd", "ridge", "momentum", "momentum_ridge", "lasso")
-GRADIENT_ROUTES = ("auto", "X", "sigma", "rowspace")
+GRADIENT_ROUTES = ("auto", "X", "sigma", "rowspace", "tridiagonal")
+#: the ``extremes`` settings under which the tridiagonal route takes its extremes from its own reduction
+TRIDIAGONAL_EXTREMES = ("auto", "tridiagonal")
+#: the routes that train in the span of X (no L1 term)
+SPAN_ROUTES = ("rowspace", "tridiagonal")
+EXTREMES = ("auto", "eigvalsh", "tridiagonal", "lanczos")
 
 
 @dataclass(frozen=True)
@@ -72,11 +79,15 @@ class LinearSetting:
     chunk_sets: int | None = None
     #: "X": the gradient as (S - T) X X^T / N, two thin products per epoch; "sigma": form Sigma_tr once and
     #: multiply by it; "rowspace": train the student's coordinates in X's column span, S = gamma S0 + X a,
-    #: through the N x N Gram matrix (no L1 method: the lasso's prox is coordinate-wise in D); "auto": the
-    #: cheapest of those that apply, by a streamed-bytes cost model (``gradient_route``)
+    #: through the N x N Gram matrix (no L1 method: the lasso's prox is coordinate-wise in D); "tridiagonal": the
+    #: same coordinates in the basis where the Gram matrix is tridiagonal (``sim.core.tridiagonal``: its reduction
+    #: gives the tuning's extremes too), each epoch's product O(N); "auto": the cheapest of those that apply, by a
+    #: streamed-bytes cost model (``gradient_route``)
     gradient: str = "auto"
-    #: "eigvalsh": the full spectrum, extremes from it; "lanczos": only the extremes (``sim.core.lanczos``),
-    #: the full spectrum computed when first asked for; "auto": eigvalsh on a CPU, lanczos on CUDA
+    #: "eigvalsh": the full spectrum, extremes from it; "tridiagonal": one tridiagonal reduction per set, the
+    #: extremes by bisection on it (``sim.core.tridiagonal``, CPU); "lanczos": only the extremes
+    #: (``sim.core.lanczos``); with either of the last two the full spectrum is computed when first asked for;
+    #: "auto": tridiagonal on a CPU, lanczos on CUDA
     extremes: str = "auto"
 
     def __post_init__(self) -> None:
@@ -118,14 +129,15 @@ class LinearSetting:
             validate_int("chunk_sets", self.chunk_sets)
         if not isinstance(self.gradient, str) or self.gradient not in GRADIENT_ROUTES:
             raise choice_error(self.gradient,
-                               f"gradient={self.gradient!r} is not one of 'auto', 'X', 'sigma', 'rowspace'")
-        if self.gradient == "rowspace" and "lasso" in self.methods:
-            raise ValueError(f"gradient='rowspace' cannot train methods={self.methods!r}: the lasso's proximal step "
+                               f"gradient={self.gradient!r} is not one of 'auto', 'X', 'sigma', 'rowspace', "
+                               f"'tridiagonal'")
+        if self.gradient in SPAN_ROUTES and "lasso" in self.methods:
+            raise ValueError(f"gradient={self.gradient!r} cannot train methods={self.methods!r}: the lasso's proximal step "
                              f"is coordinate-wise in D, outside the span of X that the route trains in; use 'auto', "
                              f"'X' or 'sigma'")
-        if not isinstance(self.extremes, str) or self.extremes not in ("auto", "eigvalsh", "lanczos"):
+        if not isinstance(self.extremes, str) or self.extremes not in EXTREMES:
             raise choice_error(self.extremes,
-                               f"extremes={self.extremes!r} is not one of 'auto', 'eigvalsh', 'lanczos'")
+                               f"extremes={self.extremes!r} is not one of 'auto', 'eigvalsh', 'tridiagonal', 'lanczos'")
         if not isinstance(self.device, str) or not (self.device in ("cpu", "cuda", "auto")
                                                     or self.device.startswith("cuda:")):
             raise choice_error(self.device, f"device={self.device!r} is not one of 'cpu', 'cuda', 'auto'")
@@ -165,6 +177,8 @@ class LinearRun:
     extremes: torch.Tensor  # (R, 2): smallest eigenvalue above the zero tolerance, and the largest
     seconds: dict[str, float] = field(default_factory=dict)
     stable: torch.Tensor | None = None  # (R, M): hyperparameters that contract the set's spectrum (stable_pairs)
+    #: computes ``full_spectrum`` from what training already found (the tridiagonal forms); None: from X
+    spectrum_later: Callable[[], torch.Tensor] | None = None
 
     def method_index(self, method: str) -> int:
         return self.setting.methods.index(method)
@@ -173,7 +187,7 @@ class LinearRun:
     def spectrum(self) -> torch.Tensor:
         """(R, N): the full non-zero spectrum, computed on first use if training needed only its extremes."""
         if self.full_spectrum is None:
-            self.full_spectrum = gram_spectrum(self.X)
+            self.full_spectrum = self.spectrum_later() if self.spectrum_later is not None else gram_spectrum(self.X)
         return self.full_spectrum
 
 
@@ -216,6 +230,25 @@ def gram(X: torch.Tensor) -> torch.Tensor:
         G[:, a:b, a:] = torch.bmm(X[:, :, a:b].transpose(1, 2), X[:, :, a:])
         G[:, b:, a:b] = G[:, a:b, b:].transpose(1, 2)
     return G.div_(n)
+
+
+def gram_triangle(X: torch.Tensor) -> torch.Tensor:
+    """(R, N, N) holding X^T X / N in one triangle only, the lower one of each matrix's column-major view (the
+    upper one of torch's row-major view), the other left unset: what LAPACK's reduction reads
+    (``sim.core.tridiagonal.tridiagonalize``). BLAS ``?syrk`` computes N (N + 1) / 2 entries, against 2/3 of N^2
+    for ``gram``'s blocks; measured one thread, N = 700, D = 1000 float32: 5.6 to 6.4 ms per set against 7.9 to
+    8.8 ms. CPU, float32 or float64."""
+    from scipy.linalg import blas
+
+    r, d, n = X.shape
+    syrk = getattr(blas, "ssyrk" if X.dtype == torch.float32 else "dsyrk")
+    G = torch.empty(r, n, n, dtype=X.dtype)
+    out, designs = G.numpy(), X.detach().contiguous().numpy()
+    for i in range(r):
+        c = syrk(1.0 / n, designs[i].T, beta=0.0, c=out[i].T, lower=1, overwrite_c=1)
+        if not np.shares_memory(c, out[i]):  # BLAS worked on a copy: keep its result
+            out[i].T[...] = c
+    return G
 
 
 def gram_spectrum(X: torch.Tensor, G: torch.Tensor | None = None) -> torch.Tensor:
@@ -288,34 +321,48 @@ def train(
 
     t0 = time.perf_counter()
     teacher, init, X = _validate_problem(problem, setting) if problem is not None else draw_problem(setting)
-    G = gram(X)  # formed once: the spectrum (or its extremes) and the rowspace route both use it
-    spectrum, extremes = spectrum_and_extremes(X, setting, G)
-    hyper = hyper or hyperparameters(setting, extremes)
-    _validate_hyper(hyper, setting)
-    route = gradient_route(setting, hyper)
+    if hyper is not None:
+        _validate_hyper(hyper, setting)
+    route = gradient_route(setting, hyper)  # without hyper: from the methods (only a lasso method has an L1 term)
     dt = setting.dtype
+    basis = G = None
+    if route == "tridiagonal" and setting.extremes in TRIDIAGONAL_EXTREMES and X.dtype == dt \
+            and X.device.type == "cpu":  # one triangle of G, one reduction: the extremes and the basis
+        basis = tridiagonalize(gram_triangle(X), keep_basis=True)
+        spectrum, extremes, later = _from_tridiagonal(basis, setting)
+    else:
+        G = gram(X)  # formed once: the spectrum (or its extremes) and the span routes all use it
+        spectrum, extremes, later = spectrum_and_extremes(X, setting, G)
+        if route == "tridiagonal":
+            basis = tridiagonalize(G if G.dtype == dt else gram(X.to(dt)), keep_basis=True)
+    if hyper is None:
+        hyper = hyperparameters(setting, extremes)
+        _validate_hyper(hyper, setting)
     if route != "rowspace":
         G = None
     elif G.dtype != dt:  # a problem drawn in another dtype: train on the Gram of X in the training dtype
         G = gram(X.to(dt))
-    gammas = _init_coefficients(hyper, setting.epochs) if route == "rowspace" else None
+    gammas = _init_coefficients(hyper, setting.epochs) if route in SPAN_ROUTES else None
     t1 = time.perf_counter()
     r, m, d, n = setting.n_sets, len(setting.methods), setting.dim, setting.n_samples
     gen_hist = torch.empty(setting.epochs + 1, r, m, dtype=dt, device=X.device)
     tr_hist = torch.empty_like(gen_hist)
     students = torch.empty(r, m, d, dtype=dt, device=X.device)
-    # the matrix each epoch streams, per set; the rowspace route's also holds its five (M, N) vectors, and
-    # its chunks are sized for one core's L2 (at D = 1000: one set, 1.4x faster per epoch than four in L3)
-    per_set = {"X": d * n, "sigma": d * d, "rowspace": n * n + 5 * m * n}[route] * element_size(dt)
-    budget = L2_BYTES if route == "rowspace" else CACHE_BYTES
+    # the matrix each epoch streams, per set; the span routes' also hold their five (M, N) vectors (the tridiagonal
+    # route: and the diagonals), and their chunks are sized for one core's L2 (at D = 1000: one set, 1.4x faster
+    # per epoch than four in L3)
+    per_set = {"X": d * n, "sigma": d * d, "rowspace": n * n + 5 * m * n,
+               "tridiagonal": TRIDIAGONAL_CHUNK_VECTORS * m * n + 2 * n}[route] * element_size(dt)
+    budget = L2_BYTES if route in SPAN_ROUTES else CACHE_BYTES
     chunk = sets_per_chunk(r, per_set, X.device, setting.chunk_sets, budget)
     for lo in range(0, r, chunk):
         part = slice(lo, min(lo + chunk, r))
         chunk_teacher = teacher[part, None, :] if teacher.dim() == 2 else teacher
-        if route == "rowspace":
-            students[part] = _train_chunk_rowspace(setting, X[part], G[part], chunk_teacher, init,
-                                                   _slice(hyper, part), gammas[:, part],
-                                                   gen_hist[:, part], tr_hist[:, part])
+        if route in SPAN_ROUTES:
+            students[part] = _train_chunk_rowspace(setting, X[part], None if G is None else G[part], chunk_teacher,
+                                                   init, _slice(hyper, part), gammas[:, part],
+                                                   gen_hist[:, part], tr_hist[:, part],
+                                                   None if basis is None else basis.part(part))
         else:
             students[part] = _train_chunk(setting, route, X[part], chunk_teacher, init, _slice(hyper, part),
                                           gen_hist[:, part], tr_hist[:, part])
@@ -323,30 +370,51 @@ def train(
     stable = stable_pairs(hyper, extremes)
     _check_finite(gen_hist, setting, hyper, stable if allow_unstable else None)
     return LinearRun(setting, gen_hist, tr_hist, hyper, students, teacher, init, X, spectrum, extremes,
-                     {"setup": t1 - t0, "train": t2 - t1}, stable)
+                     {"setup": t1 - t0, "train": t2 - t1}, stable, later)
 
 
-def spectrum_and_extremes(X: torch.Tensor, setting: LinearSetting,
-                          G: torch.Tensor | None = None) -> tuple[torch.Tensor | None, torch.Tensor]:
-    """The full non-zero spectrum (or None) and the (R, 2) extremes, by ``setting.extremes``, from the Gram
-    matrices ``G`` = ``gram(X)`` when the caller has them (formed here otherwise).
+def spectrum_and_extremes(
+    X: torch.Tensor, setting: LinearSetting, G: torch.Tensor | None = None
+) -> tuple[torch.Tensor | None, torch.Tensor, Callable[[], torch.Tensor] | None]:
+    """The full non-zero spectrum (or None), the (R, 2) extremes, and (when the spectrum is None) a function that
+    computes it from what was found here, by ``setting.extremes``, from the Gram matrices ``G`` = ``gram(X)`` when
+    the caller has them (formed here otherwise).
 
-    Lanczos gives the extremes to a relative 1e-10 (in float64) and falls back to the full spectrum when
-    some Gram matrix is not positive definite or its smallest eigenvalue is under ``zero_tol``: then the
-    smallest non-zero eigenvalue is another one, which only the full spectrum shows.
+    Lanczos gives the extremes to a relative 1e-10 (in float64); bisection on the tridiagonal form to the
+    reduction's rounding. Both fall back to the full spectrum when some set's smallest eigenvalue is under
+    ``zero_tol`` (Lanczos also when a Gram matrix is not positive definite): then the smallest non-zero
+    eigenvalue is another one, which only the full spectrum shows.
     """
     way = setting.extremes
     if way == "auto":
-        way = "lanczos" if X.device.type == "cuda" else "eigvalsh"
+        way = "lanczos" if X.device.type == "cuda" else "tridiagonal"
     if G is None:
         G = gram(X)
     if way == "lanczos":
         ex = gram_extremes(X, G=G)
         if ex is not None and bool((ex[:, 0] > setting.zero_tol).all()):
-            return None, ex.to(setting.dtype)
+            return None, ex.to(setting.dtype), None
+    if way == "tridiagonal":
+        return _from_tridiagonal(tridiagonalize(G), setting)
     spectrum = gram_spectrum(X, G)
-    return spectrum, extremes_of(spectrum, setting.zero_tol)
+    return spectrum, extremes_of(spectrum, setting.zero_tol), None
 
+
+def _from_tridiagonal(tri: Tridiagonal, setting: LinearSetting):
+    """``spectrum_and_extremes``'s answer from the tridiagonal forms: the extremes by bisection, the spectrum
+    later; or both from the full spectrum when some smallest eigenvalue is under the zero tolerance."""
+    lo = tri.extreme("min")
+    if bool((lo > setting.zero_tol).all()):
+        return None, torch.stack([lo, tri.extreme("max")], dim=1), tri.eigenvalues
+    spectrum = tri.eigenvalues()
+    return spectrum, extremes_of(spectrum, setting.zero_tol), None
+
+
+#: the tridiagonal route's vector traffic per epoch, in (M, N) vectors read or written (``_train_chunk_rowspace``
+#: with a basis: gamma u - w 3, the tridiagonal product 9, the dot products 6, the momentum, decay and step 9)
+TRIDIAGONAL_EPOCH_VECTORS = 27
+#: (M, N) vectors of the tridiagonal route's working set per set (a, b, c, rho and rho + c), for its chunks
+TRIDIAGONAL_CHUNK_VECTORS = 5
 
 #: GEMM flops that take as long as streaming one matrix element through a thin (M-row) product: ~60 on the
 #: 2-core machine of docs/performance.md (forming 10 Sigma_tr at D = 1000 vs one epoch over them)
@@ -366,19 +434,25 @@ def gradient_route(setting: LinearSetting, hyper: Hyperparameters | None = None)
     with ``hyper`` None, a ``lasso`` method): the soft threshold acts coordinate by coordinate in D and leaves
     the span of X. Then, at the seed's sizes (D = 1000, N = 700, 200 epochs), Sigma_tr wins over X (2.2e8
     against 2.8e8 element-equivalents per set; measured 1.4-1.7x faster); X wins once N < D / 2 or for short runs.
+    On a CPU the tridiagonal route applies where rowspace does: its reduction replaces the spectrum's (the same
+    LAPACK reduction, kept in place), carrying u, w and the final a through the reflectors reads them about
+    (M + 2) / 2 times, and each epoch is ``TRIDIAGONAL_EPOCH_VECTORS`` (M, N) vectors of traffic instead of N^2:
+    it wins from a few epochs on (at the seed's sizes 3e6 against 1e8 element-equivalents per set).
     """
     any_l1 = "lasso" in setting.methods if hyper is None else bool((hyper.l1 > 0).any())
-    if setting.gradient == "rowspace" and any_l1:
+    if setting.gradient in SPAN_ROUTES and any_l1:
         largest = setting.lasso_lam if hyper is None else float(hyper.l1.max())
-        raise ValueError(f"gradient='rowspace' cannot train a method with an L1 term (hyper.l1 up to {largest:g}): "
+        raise ValueError(f"gradient={setting.gradient!r} cannot train a method with an L1 term (hyper.l1 up to {largest:g}): "
                          f"its proximal step is coordinate-wise in D, outside the span of X; use 'auto', 'X' or "
                          f"'sigma'")
     if setting.gradient != "auto":
         return setting.gradient
-    d, n, e = setting.dim, setting.n_samples, setting.epochs + 1
+    d, n, e, m = setting.dim, setting.n_samples, setting.epochs + 1, len(setting.methods)
     cost = {"X": 2 * d * n * e, "sigma": d * d * e + 2 * d * d * n / FLOPS_PER_STREAMED_ELEMENT}
     if not any_l1:
         cost["rowspace"] = n * n * e + 2 * d * n
+        if resolve_device(setting.device).type == "cpu":  # the reduction runs in the CPU's LAPACK
+            cost["tridiagonal"] = (m + 2) * n * n / 2 + TRIDIAGONAL_EPOCH_VECTORS * m * n * e + 2 * d * n
     return min(cost, key=cost.get)
 
 
@@ -469,10 +543,12 @@ def _init_coefficients(hyper: Hyperparameters, epochs: int) -> torch.Tensor:
     return out
 
 
-def _train_chunk_rowspace(setting: LinearSetting, X: torch.Tensor, G: torch.Tensor, teacher: torch.Tensor,
+def _train_chunk_rowspace(setting: LinearSetting, X: torch.Tensor, G: torch.Tensor | None, teacher: torch.Tensor,
                           init: torch.Tensor, hyper: Hyperparameters, gammas: torch.Tensor,
-                          gen_hist: torch.Tensor, tr_hist: torch.Tensor) -> torch.Tensor:
-    """The rowspace route: the same iterates as ``_train_chunk``, with each streamed matrix N x N.
+                          gen_hist: torch.Tensor, tr_hist: torch.Tensor,
+                          basis: Tridiagonal | None = None) -> torch.Tensor:
+    """The rowspace route: the same iterates as ``_train_chunk``, with each streamed matrix N x N; with ``basis``
+    (the tridiagonal route) in the coordinates where G = Q T Q^T is tridiagonal, G unused.
 
     GD, weight decay and heavy ball move S only along S0 and the columns of X, so S_t = gamma_t S0 + X a_t and
     v_t = nu_t S0 + X b_t with a_t, b_t in R^N (gamma_0 = 1, a_0 = b_0 = 0, nu_0 = 0). With G = X^T X / N,
@@ -482,45 +558,77 @@ def _train_chunk_rowspace(setting: LinearSetting, X: torch.Tensor, G: torch.Tens
     The losses come from the same product G a: train_loss = N ||rho||^2 / 2 and
     gen_loss = ||gamma S0 - T + X a||^2 / 2 = (gamma^2 S0.S0 - 2 gamma S0.T + T.T + N a.(rho + gamma u - w)) / 2.
     The final student is gamma S0 + X a.
+
+    In the tridiagonal basis, a' = Q^T a (likewise b, u, w, rho): G a = Q T a', so rho' = gamma u' - w' + T a',
+    an O(N) product, and the updates and both dot products keep their form (Q is orthogonal); a = Q a' at the end.
     """
     dt = setting.dtype
     n, epochs = setting.n_samples, setting.epochs
-    X, G = X.to(dt), G.to(dt)
+    X = X.to(dt)
     r, m, d = X.shape[0], len(setting.methods), setting.dim
     S0 = init.to(dt)
     T = teacher.to(dt).expand(r, 1, d)
     proj = torch.bmm(torch.cat([S0.expand(r, 1, d), T], dim=1), X).div_(n)  # (r, 2, N): one pass over X
+    if basis is None:
+        G = G.to(dt)
+        product = lambda c_, a_, out: torch.baddbmm(c_, a_, G, out=out)  # noqa: E731  (the epoch's N x N product)
+    else:
+        proj = basis.to_basis(proj)
+        diag = torch.as_tensor(basis.diagonal, dtype=dt, device=X.device)[:, None, :]  # (r, 1, N)
+        off = torch.as_tensor(basis.off_diagonal, dtype=dt, device=X.device)[:, None, :]  # (r, 1, N - 1)
+
+        def product(c_, a_, out):  # c + T a, T tridiagonal
+            torch.addcmul(c_, diag, a_, out=out)
+            if n > 1:
+                out[..., 1:].addcmul_(off, a_[..., :-1])
+                out[..., :-1].addcmul_(off, a_[..., 1:])
     u, neg_w = proj[:, :1].contiguous(), proj[:, 1:].neg()
     S0d, Td = S0.to(torch.float64), T.to(torch.float64)[:, 0]
     s0s0, s0t, tt = S0d @ S0d, (Td @ S0d)[:, None], (Td * Td).sum(-1, keepdim=True)  # (), (r, 1), (r, 1)
     gamma_t = gammas.to(dt)
     rho_rho = torch.empty(epochs + 1, r, m, dtype=dt, device=X.device)
     a_rho_c = torch.empty_like(rho_rho)
-    A = torch.zeros(r, m, n, dtype=dt, device=X.device)
-    B = torch.zeros_like(A)
-    c, rho, rho_c = torch.empty_like(A), torch.empty_like(A), torch.empty_like(A)
+    # a block of epochs at a time: c_t = gamma_t u - w for the block at once, and its rho_t, a_t kept, so that the
+    # losses' dot products run once per block, not as three small operations per epoch; a_t's row 0 is the
+    # block's start, row k + 1 the iterate after its k-th epoch
+    k_max = min(EPOCH_BLOCK, epochs + 1)
+    C = torch.empty(k_max, r, m, n, dtype=dt, device=X.device)
+    RHO = torch.empty_like(C)
+    AS = torch.zeros(k_max + 1, r, m, n, dtype=dt, device=X.device)
+    B = torch.zeros(r, m, n, dtype=dt, device=X.device)
+    cs, rhos, As = C.unbind(0), RHO.unbind(0), AS.unbind(0)
     any_beta, any_lam = bool((hyper.beta != 0).any()), bool((hyper.lam != 0).any())
     neg_eta = -hyper.eta
-    for epoch in range(epochs + 1):
-        torch.addcmul(neg_w, gamma_t[epoch], u, out=c)  # gamma u - w
-        torch.baddbmm(c, A, G, out=rho)  # the epoch's one N x N product
-        torch.linalg.vecdot(rho, rho, out=rho_rho[epoch])
-        torch.add(rho, c, out=rho_c)
-        torch.linalg.vecdot(A, rho_c, out=a_rho_c[epoch])
-        if epoch == epochs:
-            break
-        if any_beta:
-            torch.addcmul(rho, hyper.beta, B, out=B)
-        else:
-            B.copy_(rho)
-        if any_lam:
-            B.addcmul_(hyper.lam, A)
-        A.addcmul_(neg_eta, B)
+    for start in range(0, epochs + 1, k_max):
+        k = min(k_max, epochs + 1 - start)
+        if start:
+            AS[0].copy_(AS[k_max])
+        torch.addcmul(neg_w, gamma_t[start:start + k], u, out=C[:k])  # gamma u - w
+        for i in range(k):
+            product(cs[i], As[i], rhos[i])
+            if start + i == epochs:
+                break
+            if any_beta:
+                torch.addcmul(rhos[i], hyper.beta, B, out=B)
+            else:
+                B.copy_(rhos[i])
+            if any_lam:
+                B.addcmul_(hyper.lam, As[i])
+            torch.addcmul(As[i], neg_eta, B, out=As[i + 1])
+        torch.linalg.vecdot(RHO[:k], RHO[:k], out=rho_rho[start:start + k])
+        torch.linalg.vecdot(AS[:k], RHO[:k].add_(C[:k]), out=a_rho_c[start:start + k])  # a.(rho + c); rho is done
+    A = AS[k - 1]  # the last epoch's iterate (it had no update)
+    if basis is not None:
+        A = basis.from_basis(A)
     g = gammas[..., 0]  # float64, like the loss constants: the combination below cancels O(1) terms
     gen_hist.copy_(0.5 * (g * g * s0s0 - 2 * g * s0t + tt + n * a_rho_c.to(torch.float64)))
     tr_hist.copy_((0.5 * n) * rho_rho)
     return torch.baddbmm(gamma_t[-1] * S0, A, X.transpose(1, 2))
 
+
+#: epochs of the rowspace route whose losses' dot products are taken together (``_train_chunk_rowspace``); its
+#: buffers hold 3 x this many (sets, methods, N) blocks
+EPOCH_BLOCK = 32
 
 #: a loss this many times its start has left any stable run's range (a stable step contracts every mode)
 DIVERGED_GROWTH = 1e6

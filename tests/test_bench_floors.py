@@ -34,7 +34,7 @@ def _phase(phases, prefix):
 def check_linear_counts(phases_of) -> None:
     """A tiny linear setting counted by hand: each entry of a product is a dot product, one multiply and one add
     per term (2 flops); a float32 element is 4 bytes."""
-    s = LinearSetting(dim=10, q=0.6, epochs=3, n_sets=2, methods=("gd", "momentum_ridge"))
+    s = LinearSetting(dim=10, q=0.6, epochs=3, n_sets=2, methods=("gd", "momentum_ridge"), gradient="rowspace")
     R, D, N, M, E = 2, 10, 6, 2, 3
     phases = phases_of(s)
     gram_entries = [(i, j) for i in range(N) for j in range(N)]  # X^T X: N x N entries, D terms each
@@ -47,15 +47,35 @@ def check_linear_counts(phases_of) -> None:
     assert _phase(phases, "projections")[0].bytes == R * D * N * 4
     assert _phase(phases, "final students")[0].flops == R * sum(2 * N for _ in range(M * D))
     # the symmetric eigensolve reduces G to tridiagonal form: about 4/3 N^3 flops per set (Golub & Van Loan)
-    big = phases_of(LinearSetting(dim=1000, q=0.3, epochs=1, n_sets=1))
-    eig = sum(p.flops for p in _phase(big, "eigvalsh"))
-    assert eig == pytest.approx(4 / 3 * 300**3, rel=1e-2)
+    for route in ("rowspace", "tridiagonal"):
+        big = phases_of(LinearSetting(dim=1000, q=0.3, epochs=1, n_sets=1, gradient=route))
+        eig = sum(p.flops for p in _phase(big, "tridiagonal reduction"))
+        assert eig == pytest.approx(4 / 3 * 300**3, rel=1e-2)
+    # the tridiagonal route: no product with G; the reflectors (lengths N - 1 .. 1) carry u, w and the M final
+    # rows, a dot product and an update of each reflector's length per vector (4 flops an element), in two passes
+    # that each read every reflector once
+    tri = phases_of(s.with_(gradient="tridiagonal"))
+    assert not [p for p in tri if p.name.startswith("epochs: (M x N) by G")]
+    basis = _phase(tri, "basis")[0]
+    assert basis.flops == R * (2 + M) * sum(4 * k for k in range(1, N))
+    assert basis.bytes == R * 2 * sum(range(1, N)) * 4
+    # per epoch, (M, N) vectors read or written: gamma u - w (3), c + d a (3) and the two off-diagonals (3 each),
+    # rho.rho (1), rho + c (3), a.(rho + c) (2); then, but for the last epoch, beta b + rho (3), + lam a (3),
+    # a - eta b (3)
+    vectors = (E + 1) * (3 + 3 + 3 + 3 + 1 + 3 + 2) + E * (3 + 3 + 3)
+    assert _phase(tri, "epochs: vector updates")[0].bytes == R * vectors * M * N * 4
 
 
 def test_the_symmetric_gram_is_counted_by_its_blocks():
-    """N = 600 in 3 column blocks of 200: block rows of 200 x 600, 200 x 400 and 200 x 200 entries, D terms each."""
-    gram = _phase(linear_phases(LinearSetting(dim=1000, q=0.6, epochs=1, n_sets=2)), "gram X^T X")[0]
+    """N = 600 in 3 column blocks of 200: block rows of 200 x 600, 200 x 400 and 200 x 200 entries, D terms each;
+    the tridiagonal route's one triangle: sum over columns j of the N - j entries on and below the diagonal."""
+    s = LinearSetting(dim=1000, q=0.6, epochs=1, n_sets=2, gradient="rowspace")
+    gram = _phase(linear_phases(s), "gram X^T X")[0]
     assert gram.flops == 2 * sum(2 * 1000 * 200 * width for width in (600, 400, 200))
+    phases = linear_phases(s.with_(gradient="tridiagonal"))
+    triangle = _phase(phases, "gram X^T X (one triangle")[0]
+    assert triangle.flops == 2 * sum(2 * 1000 * (600 - j) for j in range(600))
+    assert not [p for p in phases if p.name == "gram / N"]  # the 1/N is syrk's alpha
 
 
 def test_linear_counts_match_a_hand_count():
@@ -113,7 +133,8 @@ def test_a_network_count_that_forgets_the_weight_decay_pass_is_caught(monkeypatc
 
 def test_counts_follow_the_epochs_actually_run():
     """--epochs-scale hands the workloads a setting with fewer epochs: the per-epoch phases shrink with it."""
-    for short, long in ((LinearSetting(dim=40, n_sets=2, epochs=10), LinearSetting(dim=40, n_sets=2, epochs=20)),
+    for short, long in ((LinearSetting(dim=40, n_sets=2, epochs=10, gradient="rowspace"),
+                         LinearSetting(dim=40, n_sets=2, epochs=20, gradient="rowspace")),
                         (TWO_LAYER.with_(epochs=10, n_sets=1), TWO_LAYER.with_(epochs=20, n_sets=1))):
         make = linear_phases if isinstance(short, LinearSetting) else network_phases
         a = {p.name: p.flops for p in make(short)}

@@ -63,7 +63,8 @@ def test_gradient_route_counts_streamed_elements():
     assert gradient_route(LinearSetting(methods=lasso)) == "sigma"  # N = 0.7 D: X streams 1.4 D^2 per epoch
     assert gradient_route(LinearSetting(q=0.3, methods=lasso)) == "X"  # N = 0.3 D: 0.6 D^2, no Sigma to form
     assert gradient_route(LinearSetting(epochs=3, methods=lasso)) == "X"  # too short for forming Sigma to pay
-    assert gradient_route(LinearSetting()) == "rowspace"  # N^2 per epoch, the Gram matrix is formed anyway
+    assert gradient_route(LinearSetting()) == "tridiagonal"  # O(M N) per epoch, the reduction is made anyway
+    assert gradient_route(LinearSetting(gradient="rowspace")) == "rowspace"  # N^2 per epoch
     assert gradient_route(LinearSetting(epochs=0)) == "X"  # one loss evaluation: 2 D N against N^2 + 2 D N
 
 

@@ -17,7 +17,7 @@ of its epoch floor). Not in any phase: Python and per-operation overhead, random
 part, the SymPy tuning formulas, scalar recursions, and one-off copies of the weights at the start and end.
 
 The counts are derived from the setting that is actually run (``--epochs-scale`` changes ``epochs`` and so
-the counts), following the trainers' own code in ``sim.linear`` (rowspace route) and ``sim.networks``.
+the counts), following the trainers' own code in ``sim.linear`` (the span routes) and ``sim.networks``.
 """
 from __future__ import annotations
 
@@ -29,10 +29,17 @@ from gentoys.checks.outputs.floors import MachineFloors
 from gentoys.sim import networks
 from gentoys.sim.core.batching import L2_BYTES, element_size, sets_per_chunk
 from gentoys.sim.core.device import resolve_device
-from gentoys.sim.linear import GRAM_BLOCKS, SYMMETRIC_GRAM_MIN_N, LinearSetting, gradient_route
+from gentoys.sim.linear import (
+    GRAM_BLOCKS,
+    SPAN_ROUTES,
+    SYMMETRIC_GRAM_MIN_N,
+    TRIDIAGONAL_EXTREMES,
+    LinearSetting,
+    gradient_route,
+)
 
 
-#: slices of eigvalsh's matrix-vector half (each charged at the level of its smallest trailing triangle)
+#: slices of the tridiagonal reduction's matrix-vector half (each charged at the level of its smallest trailing triangle)
 EIGVALSH_SLICES = 8
 
 
@@ -75,7 +82,8 @@ def _dtype_name(dtype: torch.dtype) -> str:
 
 
 def linear_phases(s: LinearSetting) -> list[Phase]:
-    """``sim.linear.train`` on the rowspace route (every method without an L1 term; the bench's gen_linear).
+    """``sim.linear.train`` on a span route (every method without an L1 term; the bench's gen_linear): rowspace,
+    or tridiagonal (the CPU's choice).
 
     R sets, D dimensions, N samples, M methods, E epochs, element size e:
     Gram X^T X: 2 R N^2 D flops, reads X and writes G; from ``SYMMETRIC_GRAM_MIN_N`` samples on (CPU) only the
@@ -88,15 +96,25 @@ def linear_phases(s: LinearSetting) -> list[Phase]:
     Projections u, w: one product (2 x D) by X, 4 D N flops, reads X. Epochs (E + 1 per set): one product
     (M x N) by G, 2 M N^2 flops, reads G; and 18 M N (17 M N on the last epoch, fewer without momentum or
     decay) elements of vector traffic. The final students: (M x N) by X^T, 2 M N D flops, reads X.
+
+    The tridiagonal route (with its own extremes, on a CPU) forms only G's lower triangle (BLAS syrk: N (N + 1) / 2
+    entries of 2 D flops, the 1/N inside), reduces it in place (no copy, the same flops), the extremes'
+    bisection is O(N) (left out), and it carries u, w and the final a through the reflectors: 2 N^2 flops per vector (4 k for a reflector
+    of length k; lengths N - 1 .. 1), the reflectors (N (N - 1) / 2 elements) read once per pass, two passes. Its epochs have no
+    product with G: the tridiagonal one is vector traffic, 27 M N elements per epoch (18 on the last: gamma u - w
+    3, c + T a 9, the dot products 6; then the updates 9, fewer without momentum or decay).
     """
-    if gradient_route(s) != "rowspace":
-        raise ValueError(f"the floor model covers the rowspace route only; this setting's methods={s.methods!r} "
-                         f"with gradient={s.gradient!r} train on the {gradient_route(s)!r} route")
+    route = gradient_route(s)
+    if route not in SPAN_ROUTES:
+        raise ValueError(f"the floor model covers the span routes only ({', '.join(SPAN_ROUTES)}); this setting's "
+                         f"methods={s.methods!r} "
+                         f"with gradient={s.gradient!r} train on the {route!r} route")
+    tridiagonal = route == "tridiagonal"
     r, d, n, m, epochs = s.n_sets, s.dim, s.n_samples, len(s.methods), s.epochs
     e, dt = element_size(s.dtype), _dtype_name(s.dtype)
     x_all = r * d * n * e  # every design matrix: what the one-pass phases walk through
     gram_all = r * n * n * e
-    per_set = n * n + 5 * m * n
+    per_set = 5 * m * n + 2 * n if tridiagonal else n * n + 5 * m * n
     chunk = sets_per_chunk(r, per_set * e, resolve_device(s.device), s.chunk_sets, L2_BYTES)
     betas = any(name.startswith("momentum") for name in s.methods)
     decays = any(name.endswith("ridge") for name in s.methods)
@@ -104,7 +122,14 @@ def linear_phases(s: LinearSetting) -> list[Phase]:
     # (2), rho.rho (1), rho + c (3), A.(rho + c) (2); then B = beta B + rho (3, or a copy: 2), B += lam A (3),
     # A -= eta B (3)
     vectors = (epochs + 1) * (3 + 2 + 1 + 3 + 2) + epochs * ((3 if betas else 2) + (3 if decays else 0) + 3)
-    if resolve_device(s.device).type == "cpu" and n >= SYMMETRIC_GRAM_MIN_N:  # the blocked symmetric product
+    if tridiagonal:  # the product's c and rho (2) become c + d a, then two off-diagonal passes on rho (3 each)
+        vectors += (epochs + 1) * (3 + 3 + 3 - 2)
+    triangle = tridiagonal and s.extremes in TRIDIAGONAL_EXTREMES and resolve_device(s.device).type == "cpu"
+    if triangle:  # ?syrk: one triangle, N (N + 1) / 2 entries of D terms, written once; scaled by 1/N inside
+        entries = n * (n + 1) // 2
+        gram_phase = Phase("gram X^T X (one triangle, syrk)", 2 * r * entries * d, x_all + r * entries * e,
+                           x_all + gram_all, dt)
+    elif resolve_device(s.device).type == "cpu" and n >= SYMMETRIC_GRAM_MIN_N:  # the blocked symmetric product
         edges = [round(n * i / GRAM_BLOCKS) for i in range(GRAM_BLOCKS + 1)]
         upper = sum((b - a) * (n - a) for a, b in zip(edges, edges[1:]))  # entries the block rows compute
         lower = sum((b - a) * (n - b) for a, b in zip(edges, edges[1:]))  # entries mirrored from them
@@ -112,22 +137,27 @@ def linear_phases(s: LinearSetting) -> list[Phase]:
                            x_all + r * (3 * upper + 2 * lower) * e, x_all + gram_all, dt)  # product, copy in, mirror
     else:
         gram_phase = Phase("gram X^T X", 2 * r * n * n * d, x_all + gram_all, x_all + gram_all, dt)
-    phases = [
-        gram_phase,
-        Phase("gram / N", r * n * n, 2 * gram_all, gram_all, dt),
-        Phase("eigvalsh: copy of G, rank-2k half", r * 2 / 3 * n**3, 3 * gram_all, gram_all, dt),
+    phases = [gram_phase] + ([] if triangle else [Phase("gram / N", r * n * n, 2 * gram_all, gram_all, dt)])
+    phases += [
+        Phase("tridiagonal reduction in place, rank-2k half", r * 2 / 3 * n**3, gram_all, gram_all, dt)
+        if tridiagonal else
+        Phase("tridiagonal reduction: copy of G, rank-2k half", r * 2 / 3 * n**3, 3 * gram_all, gram_all, dt),
     ]
     # the matrix-vector half, in slices of trailing sizes k; a slice's working set is its smallest triangle
     # (so a floor errs low): the level then follows from the caches measured
     edges = sorted({round(n * i / EIGVALSH_SLICES) for i in range(EIGVALSH_SLICES + 1)})
     for lo, hi in zip(edges, edges[1:]):
         elements = sum(k * k / 2 for k in range(lo + 1, hi + 1))
-        phases.append(Phase(f"eigvalsh matrix-vector half, trailing {lo + 1}..{hi}", r * 4 * elements,
+        phases.append(Phase(f"tridiagonal reduction, matrix-vector half, trailing {lo + 1}..{hi}", r * 4 * elements,
                             r * elements * e, (lo + 1) ** 2 / 2 * e, dt))
+    phases.append(Phase("projections X^T S0, X^T T", 4 * r * d * n, x_all, x_all, dt))
+    if tridiagonal:
+        phases.append(Phase("basis: Q^T (u, w), Q a", r * 2 * (2 + m) * n * (n - 1), r * n * (n - 1) * e,
+                            n * (n - 1) / 2 * e, dt))
+    else:
+        phases.append(Phase("epochs: (M x N) by G", r * (epochs + 1) * 2 * m * n * n,
+                            r * (epochs + 1) * (n * n + m * n) * e, chunk * per_set * e, dt))
     phases += [
-        Phase("projections X^T S0, X^T T", 4 * r * d * n, x_all, x_all, dt),
-        Phase("epochs: (M x N) by G", r * (epochs + 1) * 2 * m * n * n, r * (epochs + 1) * (n * n + m * n) * e,
-              chunk * per_set * e, dt),
         Phase("epochs: vector updates", r * vectors * m * n, r * vectors * m * n * e, chunk * 5 * m * n * e, dt),
         Phase("final students (M x N) by X^T", 2 * r * m * n * d, x_all + 2 * r * m * d * e, x_all, dt),
     ]
