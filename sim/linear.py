@@ -405,7 +405,9 @@ def _from_tridiagonal(tri: Tridiagonal, setting: LinearSetting):
     later; or both from the full spectrum when some smallest eigenvalue is under the zero tolerance."""
     lo = tri.extreme("min")
     if bool((lo > setting.zero_tol).all()):
-        return None, torch.stack([lo, tri.extreme("max")], dim=1), tri.eigenvalues
+        # the spectrum later from the O(N) forms alone: a run that keeps this must not keep the (R, N, N) basis
+        forms = Tridiagonal(tri.diagonal, tri.off_diagonal, tri.dtype, tri.device)
+        return None, torch.stack([lo, tri.extreme("max")], dim=1), forms.eigenvalues
     spectrum = tri.eigenvalues()
     return spectrum, extremes_of(spectrum, setting.zero_tol), None
 

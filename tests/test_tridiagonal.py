@@ -73,6 +73,10 @@ def test_the_trainer_tunes_from_the_same_extremes_and_reads_the_spectrum_lazily(
     monkeypatch.setattr(linear, "gram", lambda X: calls.append(1) or real(X))
     assert torch.allclose(tri.spectrum, full.spectrum, rtol=1e-12, atol=1e-13)  # from the kept tridiagonal
     assert calls == []
+    # what the run keeps for it is the O(N) forms, not the (R, N, N) basis the training used
+    span = s.with_(extremes="auto", methods=("gd", "ridge"), gradient="tridiagonal")
+    kept = train(span).spectrum_later.__self__
+    assert kept.reflectors is None and kept.tau is None
 
 
 def test_a_zero_eigenvalue_falls_back_to_the_full_spectrum():
