@@ -164,7 +164,8 @@ class _Block:
         return sub
 
 
-def _factor(block: _Block, guess: torch.Tensor, rank: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+def _factor(block: _Block, guess: torch.Tensor, rank: int
+            ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """The Cholesky factor of Q_AA on the support A of ``guess`` (R, K), in the iteration dtype, with A's
     coordinates first (``perm``, of which ``on`` marks the real ones) and which rows are ``fine`` (A no larger
     than ``rank`` and a successful factorization; the others are singular)."""
@@ -231,8 +232,8 @@ def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: 
     iterations. At the checks (every ``check_every``) Newton steps (``_newton``) are tried, spaced out while
     they fail: a result that passes the certificate ends the set, one that only lowers the objective restarts
     FISTA from it. With ``patience``, a set whose violation has not fallen by 10 % over that many checks
-    and lies within 10x of the iteration dtype's rounding error of the gradient leaves as stalled. Returns x (problem dtype), the iterations each
-    set took and which sets stalled."""
+    and lies within 10x of the iteration dtype's rounding error of the gradient leaves as stalled. Returns x
+    (problem dtype), the iterations each set took and which sets stalled."""
     wide = x.dtype
     out, iterations = x.clone(), torch.full_like(tol, budget, dtype=torch.long)
     stalled = torch.zeros_like(tol, dtype=torch.bool)
@@ -416,7 +417,6 @@ _SETTLED = 10
 
 #: a zero of the working set whose |gradient| is below this share of lam may leave it (it is far from joining)
 _PRUNE_BELOW = 0.9
-
 
 
 def _rounds(batch: _Batch, dtype: torch.dtype, result: _Result, *, lam: float, tol: float, max_iter: int,

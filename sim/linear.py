@@ -132,9 +132,9 @@ class LinearSetting:
                                f"gradient={self.gradient!r} is not one of 'auto', 'X', 'sigma', 'rowspace', "
                                f"'tridiagonal'")
         if self.gradient in SPAN_ROUTES and "lasso" in self.methods:
-            raise ValueError(f"gradient={self.gradient!r} cannot train methods={self.methods!r}: the lasso's proximal step "
-                             f"is coordinate-wise in D, outside the span of X that the route trains in; use 'auto', "
-                             f"'X' or 'sigma'")
+            raise ValueError(f"gradient={self.gradient!r} cannot train methods={self.methods!r}: the lasso's "
+                             f"proximal step is coordinate-wise in D, outside the span of X that the route trains "
+                             f"in; use 'auto', 'X' or 'sigma'")
         if not isinstance(self.extremes, str) or self.extremes not in EXTREMES:
             raise choice_error(self.extremes,
                                f"extremes={self.extremes!r} is not one of 'auto', 'eigvalsh', 'tridiagonal', 'lanczos'")
@@ -444,9 +444,9 @@ def gradient_route(setting: LinearSetting, hyper: Hyperparameters | None = None)
     any_l1 = "lasso" in setting.methods if hyper is None else bool((hyper.l1 > 0).any())
     if setting.gradient in SPAN_ROUTES and any_l1:
         largest = setting.lasso_lam if hyper is None else float(hyper.l1.max())
-        raise ValueError(f"gradient={setting.gradient!r} cannot train a method with an L1 term (hyper.l1 up to {largest:g}): "
-                         f"its proximal step is coordinate-wise in D, outside the span of X; use 'auto', 'X' or "
-                         f"'sigma'")
+        raise ValueError(f"gradient={setting.gradient!r} cannot train a method with an L1 term (hyper.l1 up to "
+                         f"{largest:g}): its proximal step is coordinate-wise in D, outside the span of X; use "
+                         f"'auto', 'X' or 'sigma'")
     if setting.gradient != "auto":
         return setting.gradient
     d, n, e, m = setting.dim, setting.n_samples, setting.epochs + 1, len(setting.methods)
