@@ -183,9 +183,10 @@ def network_phases(s: networks.NetworkSetting) -> list[Phase]:
     E epochs (E + 1 gradient evaluations, E updates), P = D h weights of M per (set, method), e bytes.
 
     Per (set, method) and update, M's momentum buffer beta buf + g (3 flops, 2 P elements: read, write) and the
-    SGD step (``_update_traffic``); V's buffer in two passes (2 flops, 5 h elements) and the same step on h. two_layer per set and evaluation: S = V M^T
-    (2 K P flops, reads K P), X S^T and X^T resid (4 K D N flops, reads X twice), g_V = M^T g (2 K P, reads
-    K P); each recorded epoch S again. relu per (set, method) and evaluation: Z = X M (2 N P flops), ReLU
+    SGD step (``_update_traffic``); V's buffer in two passes (2 flops, 5 h elements) and the same step on h.
+    two_layer per set and evaluation: S = V M^T (2 K P flops, reads K P), X S^T and X^T resid (4 K D N flops,
+    reads X twice), g_V = M^T g (2 K P, reads K P); a recorded epoch's validation loss reuses that S
+    (``sim.network_grads``). relu per (set, method) and evaluation: Z = X M (2 N P flops), ReLU
     (N h: read, write), V H^T and H^T resid (4 N h flops, read H twice), the outer product resid V^T
     (writes N h), its mask by Z (reads 2 N h, writes N h); per update buf += X^T dZ (2 N P flops); each recorded
     epoch the same forward on n_val samples; at the end the test loss on n_test samples (teacher and
@@ -207,7 +208,6 @@ def network_phases(s: networks.NetworkSetting) -> list[Phase]:
             Phase("products V M^T, M^T g", r * (epochs + 1) * 4 * k * p, r * (epochs + 1) * 2 * k * p * e, resident, dt),
             Phase("products with X and X^T", r * (epochs + 1) * 4 * k * d * n, r * (epochs + 1) * 2 * n * d * e,
                   resident, dt),
-            Phase("recorded epochs: V M^T", r * recorded * 2 * k * p, r * recorded * k * p * e, resident, dt),
         ]
     else:
         nv, nt, kt = s.n_val, s.n_test, s.teacher_hidden
