@@ -44,7 +44,10 @@ def product(A: torch.Tensor, B: torch.Tensor, out: torch.Tensor) -> Callable[[],
 def rank_one_update(C: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> Callable[[float], None]:
     """A call ``update(beta)`` that sets C[b] <- beta C[b] + x[b] y[b]^T in place, for C (B, m, n), x (B, m),
     y (B, n): one ``?gemm`` (k = 1) per matrix on C's column-major view, where torch's ``baddbmm_`` calls MKL."""
-    if not (_on_blas(C, x, y) and C.dim() == 3 and C.stride(-1) == 1 and C.stride(-2) == C.shape[-1]):
+    if C.dim() != 3 or tuple(x.shape) != tuple(C.shape[:2]) or tuple(y.shape) != (C.shape[0], C.shape[2]):
+        raise ValueError(f"need C (B, m, n), x (B, m), y (B, n); got {tuple(C.shape)}, {tuple(x.shape)}, "
+                         f"{tuple(y.shape)}")
+    if not (_on_blas(C, x, y) and C.stride(-1) == 1 and C.stride(-2) == C.shape[-1]):
         return lambda beta: C.baddbmm_(x[:, :, None], y[:, None, :], beta=beta)
     from scipy.linalg import blas
 
