@@ -14,7 +14,8 @@ def _stack(*shape, dtype=torch.float64, seed=0):
 def test_products_of_the_two_layer_shapes_equal_torch(dtype):
     """S = M V, X S^T on transposed views, and the row g^T M, written into strided outputs."""
     k, r, d, h, n = 3, 2, 7, 5, 4
-    M, V, X = _stack(k, r, d, h, dtype=dtype), _stack(k, r, h, dtype=dtype, seed=1), _stack(r, n, d, dtype=dtype, seed=2)
+    M, V = _stack(k, r, d, h, dtype=dtype), _stack(k, r, h, dtype=dtype, seed=1)
+    X = _stack(r, n, d, dtype=dtype, seed=2)
     S = torch.empty(k, r, d, dtype=dtype)
     openblas.product(M, V[..., :, None], S[..., :, None])()
     resid = torch.empty(r, k, n, dtype=dtype)
