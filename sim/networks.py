@@ -32,6 +32,7 @@ from gentoys.sim.core.batching import element_size, sets_per_chunk
 from gentoys.sim.core.device import generator, resolve_device
 from gentoys.sim.core.device import validate_dtype
 from gentoys.sim.linear import DivergedError
+from gentoys.sim.network_grads import ReluGrads, TwoLayerGrads, rowvec
 from gentoys.sim.prox import prox_lasso
 from gentoys.theory.core.domain import (
     MOMENTUM,
@@ -188,19 +189,13 @@ def draw_problem(setting: NetworkSetting) -> Problem:
 
 def relu_net(X: torch.Tensor, M: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
     """ReLU(X M) V, batched over leading dimensions: X (..., N, D), M (..., D, h), V (..., h) -> (..., N)."""
-    return _rowvec(V, torch.relu(X @ M))
-
-
-def _rowvec(v: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
-    """A v for A (..., n, m) and v (..., m), computed as the row v^T A^T: batched BLAS is several times faster
-    with the vector as a row than as a column."""
-    return (v[..., None, :] @ A.transpose(-1, -2))[..., 0, :]
+    return rowvec(V, torch.relu(X @ M))
 
 
 def targets(setting: NetworkSetting, problem: Problem, X: torch.Tensor) -> torch.Tensor:
     """The teacher's outputs on inputs X of shape (R, n, D): (R, n)."""
     if setting.model == "two_layer":
-        return _rowvec(problem.teacher[0], X)
+        return rowvec(problem.teacher[0], X)
     return relu_net(X, *problem.teacher)
 
 
@@ -238,7 +233,8 @@ def train(setting: NetworkSetting, problem: Problem | None = None) -> NetworkRun
 
 def _chunk_size(setting: NetworkSetting, device: torch.device) -> int:
     """Data sets per chunk (``sim.core.batching``): on a CPU, as many as keep M and its momentum, for every
-    method, in cache; the two-layer example runs twice as fast with one set per chunk (5.8 MB) as with two."""
+    method, in cache: one set (5.8 MB) for the two-layer example, where two sets per chunk ran as fast (360 us
+    per set-epoch, one thread; 1.4x slower before its products moved to OpenBLAS) and four twice as slow."""
     per_set = 2 * len(setting.methods) * setting.dim * setting.hidden * element_size(setting.dtype)
     return sets_per_chunk(setting.n_sets, per_set, device, setting.chunk_sets)
 
@@ -256,14 +252,8 @@ def _train_chunk(s: NetworkSetting, p: Problem, recorded: list[int], M_out: torc
     V = p.V0.expand(k, *p.V0.shape).clone()  # (K, r, h)
     buf_M, buf_V = torch.zeros_like(M), torch.zeros_like(V)
     y = targets(s, p, p.X)  # (r, N)
-    grads = _two_layer_grads if s.model == "two_layer" else _relu_grads
+    grads = (TwoLayerGrads if s.model == "two_layer" else ReluGrads)(p.X, y, M, V, buf_M)  # sim.network_grads
     y_val = None if s.model == "two_layer" else targets(s, p, p.X_val)
-    scratch, scratch_V = torch.empty_like(M[0]), torch.empty_like(V[0])  # soft-threshold outputs, reused
-    X, Xt = p.X, p.X.transpose(1, 2).contiguous()  # X^T once, not one expanded copy per epoch
-    # relu: the activations X M, ReLU(X M) and the masked backward, written in place every epoch (fresh tensors of
-    # this size cost page faults each time)
-    work = tuple(torch.empty(k, r, s.n_train, s.hidden, dtype=M.dtype, device=M.device) for _ in range(3)) \
-        if s.model == "relu" else None
     # per-method views, taken once
     steps = list(zip(s.methods, M.unbind(0), buf_M.unbind(0), V.unbind(0), buf_V.unbind(0)))
     # one momentum for every method: V's buffers are updated for all methods at once (M's are not: a batched
@@ -273,10 +263,10 @@ def _train_chunk(s: NetworkSetting, p: Problem, recorded: list[int], M_out: torc
     slot = 0
     for epoch in range(s.epochs + 1):
         record = epoch == recorded[slot]
-        g_M, g_V, train_loss = grads(X, Xt, y, M, V, work, record)
+        g_V, train_loss = grads(record)
         if record:
             train_hist[slot] = train_loss.T
-            val_hist[slot] = _val_loss(s, p, y_val, M, V).T
+            val_hist[slot] = _val_loss(s, p, y_val, M, V, grads).T
             _check_finite(val_hist[slot] + train_hist[slot], s, epoch)
             slot += 1
         if epoch == s.epochs:
@@ -284,62 +274,34 @@ def _train_chunk(s: NetworkSetting, p: Problem, recorded: list[int], M_out: torc
         if shared_beta is not None:
             buf_V.mul_(shared_beta).add_(g_V)
         for j, (method, M_j, buf_Mj, V_j, buf_Vj) in enumerate(steps):
-            buf_Mj.baddbmm_(g_M[0][j], g_M[1][j], beta=method.momentum)  # beta buf + grad, grad = A @ B
-            _sgd_step(M_j, buf_Mj, method, scratch)
+            grads.momentum(j, method.momentum)  # buf_Mj <- beta buf + grad
+            _sgd_step(M_j, buf_Mj, method)
             if shared_beta is None:
                 buf_Vj.mul_(method.momentum).add_(g_V[j])
-            _sgd_step(V_j, buf_Vj, method, scratch_V)
+            _sgd_step(V_j, buf_Vj, method)
     M_out.copy_(M)
     V_out.copy_(V)
 
 
-def _two_layer_grads(X, Xt, y, M, V, work, loss):
-    """1/2 ||X M V - y||^2: the gradient for M as a product (g, V^T) (never formed), for V, and (when ``loss``)
-    the loss (K, r)."""
-    k, r, d, h = M.shape
-    flat_M = M.view(k * r, d, h)
-    # (r, K, D): each set's K students as rows (V^T M^T, the row form; one GEMM per set below)
-    S = torch.bmm(V.view(k * r, 1, h), flat_M.transpose(1, 2)).view(k, r, d).transpose(0, 1)
-    resid = torch.bmm(S, X.transpose(1, 2)) - y[:, None, :]  # (r, K, N)
-    g = torch.bmm(resid, X).transpose(0, 1)  # (K, r, D) = X^T resid
-    g_V = torch.bmm(g.reshape(k * r, 1, d), flat_M).view(k, r, h)  # M^T g
-    return (g[..., :, None], V[..., None, :]), g_V, 0.5 * (resid * resid).sum(-1).T if loss else None
-
-
-def _relu_grads(X, Xt, y, M, V, work, loss):
-    """1/2 ||ReLU(X M) V - y||^2: the gradient for M as a product (X^T, dZ), for V, and (when ``loss``) the loss.
-    ``work`` holds Z = X M, H = ReLU(Z) and dZ (K, r, N, h), written in place: Z one batched product per method
-    (broadcasting X over methods would copy it)."""
-    Z, H, dZ = work
-    for j in range(M.shape[0]):
-        torch.bmm(X, M[j], out=Z[j])
-    torch.clamp_min(Z, 0.0, out=H)  # ReLU
-    resid = _rowvec(V, H) - y  # (K, r, N)
-    g_V = (resid[..., None, :] @ H)[..., 0, :]
-    torch.mul(resid[..., :, None], V[..., None, :], out=dZ)
-    torch.ops.aten.threshold_backward.grad_input(dZ, Z, 0.0, grad_input=dZ)  # zero where Z <= 0
-    return (Xt.expand(M.shape[0], -1, -1, -1), dZ), g_V, 0.5 * (resid * resid).sum(-1) if loss else None
-
-
-def _val_loss(s: NetworkSetting, p: Problem, y_val, M, V) -> torch.Tensor:
-    if s.model == "two_layer":
-        delta = _rowvec(V, M) - p.teacher[0]
+def _val_loss(s: NetworkSetting, p: Problem, y_val, M, V, grads) -> torch.Tensor:
+    if s.model == "two_layer":  # S = M V of this epoch, which the gradients just formed
+        delta = grads.S - p.teacher[0]
         return 0.5 * (delta * delta).sum(-1)
     err = relu_net(p.X_val, M, V) - y_val
     return 0.5 * (err * err).sum(-1)
 
 
-def _sgd_step(w: torch.Tensor, buf: torch.Tensor, m: Method, scratch: torch.Tensor) -> None:
+def _sgd_step(w: torch.Tensor, buf: torch.Tensor, m: Method) -> None:
     """The rest of torch.optim.SGD's step once ``buf`` holds momentum * buf + grad: coupled weight decay,
-    the update, then the optional soft threshold (``sim.prox.prox_lasso``, written to ``scratch``) and
-    shrink, all without allocating."""
+    the update, then the optional soft threshold (``sim.prox.prox_lasso``) and shrink, all in place: the same
+    bits as through a scratch tensor, and one matrix fewer in cache (threshold and shrink of a 400 x 600 M took
+    50 against 61 us)."""
     if m.weight_decay:
         buf.add_(w, alpha=m.weight_decay)
     w.add_(buf, alpha=-m.lr)
     if m.l1:
-        prox_lasso(w, m.l1, m.lr, out=scratch, check=False)  # Method validated both
-        torch.mul(scratch, 1.0 / (1.0 + m.lr * m.shrink), out=w)
-    elif m.shrink:
+        prox_lasso(w, m.l1, m.lr, out=w, check=False)  # Method validated both; a scalar threshold, so out=w
+    if m.shrink:
         w.mul_(1.0 / (1.0 + m.lr * m.shrink))
 
 

@@ -109,8 +109,8 @@ def check_network_counts(phases_of) -> None:
     # of D and N terms; at every evaluation 0..E
     assert _phase(phases, "products V M^T")[0].flops == R * (E + 1) * (2 * h * K * D + 2 * D * K * h)
     assert _phase(phases, "products with X")[0].flops == R * (E + 1) * (2 * D * K * N + 2 * N * K * D)
-    recorded = len([0, 3, 6, 7])
-    assert _phase(phases, "recorded epochs")[0].flops == R * recorded * 2 * h * K * D
+    # the recorded epochs' validation loss reuses that evaluation's S: no product of its own
+    assert not [p for p in phases if p.name.startswith("recorded epochs")]
 
     r = RELU.with_(dim=6, hidden=5, n_train=4, n_val=3, teacher_hidden=2, n_test=9, epochs=7, n_sets=2)
     relu = phases_of(r)

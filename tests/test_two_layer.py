@@ -117,7 +117,7 @@ def test_heavy_ball_prox_fixed_point_is_the_rescaled_elastic_net():
     Ht, bt = torch.tensor(H), torch.tensor(b)
     for _ in range(4000):
         buf.mul_(m.momentum).add_(Ht @ w - bt)
-        _sgd_step(w, buf, m, torch.empty_like(w))
+        _sgd_step(w, buf, m)
     by_name = {str(sym): sym for sym in effective_gradient.free_symbols}
     grad = H @ w.numpy() - b
     positive = w.numpy() > 0

@@ -323,7 +323,7 @@ def _stationarity(run: networks.NetworkRun, method: str, l1: float, c: float) ->
     X = p.X.double()
     prob = networks.Problem(X, p.M0.double(), p.V0.double(), tuple(t.double() for t in p.teacher))
     y = networks.targets(s, prob, X)
-    out = networks.relu_net(X, M, V) if s.model == "relu" else networks._rowvec(networks._rowvec(V, M), X)
+    out = networks.relu_net(X, M, V) if s.model == "relu" else networks.rowvec(networks.rowvec(V, M), X)
     loss = 0.5 * ((out - y) ** 2).sum()
     gM, gV = torch.autograd.grad(loss, (M, V))
     ks = []

@@ -167,7 +167,7 @@ def linear_phases(s: LinearSetting) -> list[Phase]:
 def _update_traffic(method: networks.Method) -> tuple[int, int]:
     """(elements read + written, flops) per weight element of one ``sim.networks`` SGD step after the momentum
     buffer holds beta buf + grad: coupled decay buf += wd w (3, 2), w -= lr buf (3, 2), then the soft threshold
-    into scratch (2, 3) and the shrink back into w (2, 1), or the shrink alone in place (2, 1)."""
+    (2, 3) and the shrink (2, 1), each in place, or the shrink alone (2, 1)."""
     traffic, flops = 3, 2
     if method.weight_decay:
         traffic, flops = traffic + 3, flops + 2
@@ -183,13 +183,14 @@ def network_phases(s: networks.NetworkSetting) -> list[Phase]:
     E epochs (E + 1 gradient evaluations, E updates), P = D h weights of M per (set, method), e bytes.
 
     Per (set, method) and update, M's momentum buffer beta buf + g (3 flops, 2 P elements: read, write) and the
-    SGD step (``_update_traffic``); V's buffer in two passes (2 flops, 5 h elements) and the same step on h. two_layer per set and evaluation: S = V M^T
-    (2 K P flops, reads K P), X S^T and X^T resid (4 K D N flops, reads X twice), g_V = M^T g (2 K P, reads
-    K P); each recorded epoch S again. relu per (set, method) and evaluation: Z = X M (2 N P flops), ReLU
+    SGD step (``_update_traffic``); V's buffer in two passes (2 flops, 5 h elements) and the same step on h.
+    two_layer per set and evaluation: S = V M^T (2 K P flops, reads K P), X S^T and X^T resid (4 K D N flops,
+    reads X twice), g_V = M^T g (2 K P, reads K P); a recorded epoch's validation loss reuses that S
+    (``sim.network_grads``). relu per (set, method) and evaluation: Z = X M (2 N P flops), ReLU
     (N h: read, write), V H^T and H^T resid (4 N h flops, read H twice), the outer product resid V^T
     (writes N h), its mask by Z (reads 2 N h, writes N h); per update buf += X^T dZ (2 N P flops); each recorded
     epoch the same forward on n_val samples; at the end the test loss on n_test samples (teacher and
-    student). Working set: the chunk's X (and X^T), M, buffers, scratch and, for relu, Z, H, dZ.
+    student). Working set: the chunk's X (and X^T), M, buffers and, for relu, Z, H, dZ.
     """
     r, k, d, h, n, epochs = s.n_sets, len(s.methods), s.dim, s.hidden, s.n_train, s.epochs
     e, dt = element_size(s.dtype), _dtype_name(s.dtype)
@@ -202,17 +203,16 @@ def network_phases(s: networks.NetworkSetting) -> list[Phase]:
     v_flops = sum(2 + _update_traffic(mt)[1] for mt in s.methods)
     v_traffic = sum(5 + _update_traffic(mt)[0] for mt in s.methods)
     if s.model == "two_layer":
-        resident = chunk * (2 * k * p + p + n * d) * e  # M, buffers, one scratch, X
+        resident = chunk * (2 * k * p + n * d) * e  # M, buffers, X
         phases = [
             Phase("products V M^T, M^T g", r * (epochs + 1) * 4 * k * p, r * (epochs + 1) * 2 * k * p * e, resident, dt),
             Phase("products with X and X^T", r * (epochs + 1) * 4 * k * d * n, r * (epochs + 1) * 2 * n * d * e,
                   resident, dt),
-            Phase("recorded epochs: V M^T", r * recorded * 2 * k * p, r * recorded * k * p * e, resident, dt),
         ]
     else:
         nv, nt, kt = s.n_val, s.n_test, s.teacher_hidden
         acts = chunk * 4 * k * n * h  # Z, H, the outer product, dZ
-        resident = (chunk * (2 * k * p + p + 2 * n * d) + acts) * e
+        resident = (chunk * (2 * k * p + 2 * n * d) + acts) * e  # M, buffers, X, X^T, activations
         evals, steps = r * (epochs + 1) * k, r * epochs * k
         phases = [
             Phase("products X M", evals * 2 * n * p, evals * (n * d + p + n * h) * e, resident, dt),
