@@ -260,11 +260,11 @@ def _run_update_rule(X: np.ndarray, y: np.ndarray, method: networks.Method, step
     problem 1/(2n)‖Xw − y‖², float64, from w = 0."""
     Xt, yt = torch.tensor(X), torch.tensor(y)
     w = torch.zeros(X.shape[1], dtype=torch.float64)
-    buf, scratch = torch.zeros_like(w), torch.empty_like(w)
+    buf = torch.zeros_like(w)
     for _ in range(steps):
         g = Xt.T @ (Xt @ w - yt) / len(y)
         buf.mul_(method.momentum).add_(g)
-        networks._sgd_step(w, buf, method, scratch)
+        networks._sgd_step(w, buf, method)
     return w.numpy()
 
 
