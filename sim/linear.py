@@ -26,7 +26,7 @@ from gentoys.sim.core.batching import CACHE_BYTES, L2_BYTES, element_size, sets_
 from gentoys.sim.core.device import DivergedError, generator, resolve_device  # noqa: F401  (DivergedError: sim.linear's API)
 from gentoys.sim.core.device import validate_dtype, validate_real_tensor
 from gentoys.sim.core.lanczos import gram_extremes
-from gentoys.sim.core.tridiagonal import Tridiagonal, tridiagonalize
+from gentoys.sim.core.tridiagonal import LAPACK_LOWER, Tridiagonal, tridiagonalize
 from gentoys.sim.prox import prox_lasso
 from gentoys.theory import tuning
 from gentoys.theory.core.domain import (
@@ -233,19 +233,19 @@ def gram(X: torch.Tensor) -> torch.Tensor:
 
 
 def gram_triangle(X: torch.Tensor) -> torch.Tensor:
-    """(R, N, N) holding X^T X / N in one triangle only, the lower one of each matrix's column-major view (the
-    upper one of torch's row-major view), the other left unset: what LAPACK's reduction reads
-    (``sim.core.tridiagonal.tridiagonalize``). BLAS ``?syrk`` computes N (N + 1) / 2 entries, against 2/3 of N^2
-    for ``gram``'s blocks; measured one thread, N = 700, D = 1000 float32: 5.6 to 6.4 ms per set against 7.9 to
-    8.8 ms. CPU, float32 or float64."""
+    """(R, N, N) holding X^T X / N in one triangle only, the one LAPACK's reduction reads
+    (``sim.core.tridiagonal.tridiagonalize``, ``LAPACK_LOWER``), the other left unset. BLAS ``?syrk`` computes
+    N (N + 1) / 2 entries, against 2/3 of N^2 for ``gram``'s blocks; measured one thread, N = 700, D = 1000
+    float32: 5.6 to 6.4 ms per set against 7.9 to 8.8 ms. CPU, float32 or float64."""
     from scipy.linalg import blas
 
     r, d, n = X.shape
     syrk = getattr(blas, "ssyrk" if X.dtype == torch.float32 else "dsyrk")
+    lower = int(LAPACK_LOWER[X.dtype])
     G = torch.empty(r, n, n, dtype=X.dtype)
     out, designs = G.numpy(), X.detach().contiguous().numpy()
     for i in range(r):
-        c = syrk(1.0 / n, designs[i].T, beta=0.0, c=out[i].T, lower=1, overwrite_c=1)
+        c = syrk(1.0 / n, designs[i].T, beta=0.0, c=out[i].T, lower=lower, overwrite_c=1)
         if not np.shares_memory(c, out[i]):  # BLAS worked on a copy: keep its result
             out[i].T[...] = c
     return G

@@ -114,3 +114,27 @@ def test_the_kept_basis_carries_products_with_g_to_the_tridiagonal_matrix(dtype,
 def test_a_reduction_without_its_basis_says_so():
     with pytest.raises(ValueError, match="keep_basis=True"):
         tridiagonalize(_grams(0.5, torch.float64)).to_basis(torch.zeros(3, 1, 75, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("dtype,tol", [(torch.float64, 1e-12), (torch.float32, 2e-5)])
+@pytest.mark.parametrize("lower", [True, False])
+def test_either_triangle_reduces_the_gram_triangle_to_the_same_products(monkeypatch, dtype, tol, lower):
+    """Whichever triangle LAPACK reduces (the upper one comes back as the reversed matrix's lower reduction),
+    ``gram_triangle`` fills that one and G v = Q T Q^T v; reading the forms without their reversal fails."""
+    from dataclasses import replace
+
+    from gentoys.sim.core import tridiagonal
+
+    monkeypatch.setitem(tridiagonal.LAPACK_LOWER, dtype, lower)
+    X = torch.randn(2, 150, 105, generator=torch.Generator().manual_seed(5), dtype=dtype)
+    G = gram(X)
+    tri = tridiagonalize(linear.gram_triangle(X), keep_basis=True)
+    assert tri.reversed is (not lower)
+    T = (torch.diag_embed(torch.as_tensor(tri.diagonal)) + torch.diag_embed(torch.as_tensor(tri.off_diagonal), 1)
+         + torch.diag_embed(torch.as_tensor(tri.off_diagonal), -1)).to(dtype)
+    v = torch.randn(2, 3, 105, generator=torch.Generator().manual_seed(6), dtype=dtype)
+    want = v @ G
+    assert float((tri.from_basis(tri.to_basis(v) @ T) - want).abs().max() / want.abs().max()) <= tol
+    assert torch.allclose(tri.eigenvalues().double(), torch.linalg.eigvalsh(G.double()), rtol=0, atol=5 * tol)
+    other = replace(tri, reversed=not tri.reversed)  # the same numbers read in the other order
+    assert float((other.from_basis(other.to_basis(v) @ T) - want).abs().max() / want.abs().max()) > 1e-3

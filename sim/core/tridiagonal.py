@@ -26,6 +26,12 @@ import torch
 #: bisection's absolute tolerance: LAPACK's "most accurate" setting (twice the smallest normal float64)
 _TIGHT = 2 * np.finfo(np.float64).tiny
 
+#: the triangle ``?sytrd`` reduces, per dtype (LAPACK's ``lower`` flag, of the column-major view): measured on the
+#: machine of docs/performance.md, one thread, N = 700, OpenBLAS's float32 reduction takes 8.9 ms from the upper
+#: triangle against 10.5 ms from the lower (its ``ssymv`` kernels differ), its float64 one 14.9 ms from the lower
+#: against 15.8 ms from the upper
+LAPACK_LOWER = {torch.float32: False, torch.float64: True}
+
 
 @dataclass
 class Tridiagonal:
@@ -39,20 +45,25 @@ class Tridiagonal:
     #: triangle of each matrix's column-major view), and (R, N - 1) their scalars: G = Q T Q^T
     reflectors: np.ndarray | None = None
     tau: np.ndarray | None = None
+    #: the forms are those of the matrices with their coordinates in reverse order, P G P = Q T Q^T (an upper
+    #: triangle's reduction, stored as the lower one's: ``_as_lower``); the basis maps account for P
+    reversed: bool = False
 
     def part(self, index: slice) -> "Tridiagonal":
         """The same for the matrices ``index`` selects."""
         pick = lambda a: None if a is None else a[index]  # noqa: E731
         return Tridiagonal(self.diagonal[index], self.off_diagonal[index], self.dtype, self.device,
-                           pick(self.reflectors), pick(self.tau))
+                           pick(self.reflectors), pick(self.tau), self.reversed)
 
     def to_basis(self, v: torch.Tensor) -> torch.Tensor:
-        """Q^T v for the rows of ``v`` (R, k, N): their coordinates in the basis where G is tridiagonal."""
-        return self._apply(v, "T")
+        """Q^T v (Q^T P v when ``reversed``) for the rows of ``v`` (R, k, N): their coordinates in the basis where
+        G is tridiagonal."""
+        return self._apply(v.flip(-1) if self.reversed else v, "T")
 
     def from_basis(self, v: torch.Tensor) -> torch.Tensor:
-        """Q v for the rows of ``v`` (R, k, N): back from the tridiagonal basis."""
-        return self._apply(v, "N")
+        """Q v (P Q v when ``reversed``) for the rows of ``v`` (R, k, N): back from the tridiagonal basis."""
+        out = self._apply(v, "N")
+        return out.flip(-1) if self.reversed else out
 
     def _apply(self, v: torch.Tensor, trans: str) -> torch.Tensor:
         from scipy.linalg import lapack
@@ -106,7 +117,8 @@ class Tridiagonal:
 def tridiagonalize(G: torch.Tensor, keep_basis: bool = False) -> Tridiagonal:
     """The tridiagonal forms of the symmetric (R, N, N) ``G`` (float32 or float64).
 
-    Each matrix is reduced on the CPU by LAPACK's blocked ``?sytrd`` (Householder) with its optimal workspace;
+    Each matrix is reduced on the CPU by LAPACK's blocked ``?sytrd`` (Householder) with its optimal workspace,
+    from the triangle ``LAPACK_LOWER`` names for the dtype (the only one read: ``gram_triangle`` fills it);
     G[i]'s transpose is handed over, which is G[i] itself and already in LAPACK's column order. ``G`` is not
     changed, unless ``keep_basis``: then a contiguous CPU ``G`` is reduced in place (a copy otherwise) and holds
     the Householder vectors afterwards (``Tridiagonal.reflectors``)."""
@@ -116,6 +128,7 @@ def tridiagonalize(G: torch.Tensor, keep_basis: bool = False) -> Tridiagonal:
         raise ValueError(f"tridiagonalize runs LAPACK in float32 or float64, got a tensor of {G.dtype}")
     r, n = G.shape[0], G.shape[-1]
     prefix = "s" if G.dtype == torch.float32 else "d"
+    lower = LAPACK_LOWER[G.dtype]
     sytrd = getattr(lapack, f"{prefix}sytrd")
     lwork = _sytrd_lwork(prefix, n)
     diagonal, off = np.empty((r, n)), np.empty((r, max(n - 1, 0)))
@@ -125,14 +138,34 @@ def tridiagonalize(G: torch.Tensor, keep_basis: bool = False) -> Tridiagonal:
     matrices = matrices.numpy()
     tau = np.empty((r, max(n - 1, 0)), dtype=matrices.dtype) if keep_basis else None
     for i, g in enumerate(matrices):
-        reduced, d, e, t, info = sytrd(g.T, lower=1, lwork=lwork, overwrite_a=int(keep_basis))
+        reduced, d, e, t, info = sytrd(g.T, lower=int(lower), lwork=lwork, overwrite_a=int(keep_basis))
         _check(info, f"{prefix}sytrd")
-        diagonal[i], off[i] = d, e
+        diagonal[i], off[i] = (d, e) if lower else (d[::-1], e[::-1])
         if keep_basis:
             if not np.shares_memory(reduced, g):  # f2py worked on a copy: keep its result
                 g.T[...] = reduced
-            tau[i] = t
-    return Tridiagonal(diagonal, off, G.dtype, G.device, matrices if keep_basis else None, tau)
+            tau[i] = t if lower else _as_lower(g.T, t)
+    return Tridiagonal(diagonal, off, G.dtype, G.device, matrices if keep_basis else None, tau, not lower)
+
+
+def _as_lower(a: np.ndarray, tau: np.ndarray) -> np.ndarray:
+    """Rewrite an upper reduction's reflectors (column-major ``a``) as the lower reduction's of the reversed
+    matrix, in place; return that reduction's scalars.
+
+    The upper reduction stores H(i) (v(i) = 1, zeros below, v(1:i-1) in a(1:i-1, i+1)) with Q = H(n-1)..H(1),
+    which is ``?ormql``'s layout in a(1:n-1, 2:n). Reversing that block's rows and columns gives ``?ormqr``'s
+    layout (ones on the diagonal, vectors below) of P Q P, P the reversal: so P G P = (P Q P) (P T P) (P Q P)^T
+    is the lower reduction of the reversed matrix, whose reflectors ``?ormqr`` applies as before.
+
+    In a's memory (column-major, n x n) the reversal is one of the flat array: position 1 + q of the lower block
+    takes position n^2 - 2 - q of the upper one. Positions outside the blocks
+    get stale numbers that no reader looks at; one 1-D flip copies at plain-copy speed (0.05 ms at N = 700,
+    against 0.8 ms for a 2-D reversed copy)."""
+    n = a.shape[0]
+    if n > 1:
+        flat = torch.from_numpy(a.T.reshape(-1))  # a is the transposed view of a C-order matrix: no copy
+        flat[1:].copy_(flat[:-1].flip(0))
+    return tau[::-1]
 
 
 @lru_cache(maxsize=None)
