@@ -143,3 +143,18 @@ def test_the_gram_matrix_is_formed_once(monkeypatch, route):
     run = train(BASE.with_(epochs=3, gradient=route))
     assert len(calls) == 1 and run.spectrum.shape == (BASE.n_sets, BASE.n_samples)
     assert len(calls) == 1  # the spectrum came from what training found, not from a second Gram matrix
+
+
+@pytest.mark.parametrize("route", SPAN_ROUTES)
+@pytest.mark.parametrize("budget_epochs", [1, 3])
+def test_blocks_of_a_few_epochs_give_the_same_run(monkeypatch, route, budget_epochs):
+    """The losses' dot products taken per block of 1 or 3 epochs (a last block shorter than the others: 81
+    epochs) give the run of one block for all."""
+    s = BASE.with_(gradient=route)
+    whole = train(s)
+    per_epoch = 3 * s.n_sets * len(s.methods) * s.n_samples * 8  # the three block buffers' bytes for one epoch
+    monkeypatch.setattr(linear, "EPOCH_BLOCK_BYTES", budget_epochs * per_epoch)
+    blocked = train(s)
+    _assert_same_run(blocked, whole, rtol=1e-13, train_atol=1e-15, student_rtol=1e-13)
+    monkeypatch.setattr(linear, "EPOCH_BLOCK_BYTES", 1 << 40)
+    assert torch.equal(train(s).gen_loss, whole.gen_loss)
