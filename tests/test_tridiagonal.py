@@ -92,7 +92,8 @@ def test_a_zero_eigenvalue_falls_back_to_the_full_spectrum():
 
 
 @pytest.mark.parametrize("dtype,tol", [(torch.float64, 1e-12), (torch.float32, 2e-5)])
-def test_the_kept_basis_carries_products_with_g_to_the_tridiagonal_matrix(dtype, tol):
+@pytest.mark.parametrize("vectors", [4, 12])  # the reflectors applied one at a time, and blocked
+def test_the_kept_basis_carries_products_with_g_to_the_tridiagonal_matrix(dtype, tol, vectors):
     """G v = Q T Q^T v for rows v, Q Q^T v = v; the reduction overwrote G (it holds the reflectors now)."""
     G = _grams(0.7, dtype)
     before = G.clone()
@@ -101,7 +102,7 @@ def test_the_kept_basis_carries_products_with_g_to_the_tridiagonal_matrix(dtype,
     T = (torch.diag_embed(torch.as_tensor(tri.diagonal))
          + torch.diag_embed(torch.as_tensor(tri.off_diagonal), 1)
          + torch.diag_embed(torch.as_tensor(tri.off_diagonal), -1)).to(dtype)
-    v = torch.randn(3, 4, G.shape[-1], generator=torch.Generator().manual_seed(3), dtype=dtype)
+    v = torch.randn(3, vectors, G.shape[-1], generator=torch.Generator().manual_seed(3), dtype=dtype)
     want = v @ before
     got = tri.from_basis(tri.to_basis(v) @ T)
     assert float((got - want).abs().max() / want.abs().max()) <= tol

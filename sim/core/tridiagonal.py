@@ -178,10 +178,20 @@ def _sytrd_lwork(prefix: str, n: int) -> int:
     return max(1, int(work))
 
 
+#: up to this many vectors, ``?ormqr`` gets the smallest workspace, which makes it apply the reflectors one at a
+#: time: measured one thread, N = 700 float32, 0.19 against 0.36 ms for 2 vectors and 0.23 against 0.38 ms for 4
+#: (the blocked way first forms a triangular factor per block of reflectors, more work than the few vectors)
+UNBLOCKED_MAX_VECTORS = 8
+
+
 @lru_cache(maxsize=None)
 def _ormqr_lwork(prefix: str, n: int, k: int, trans: str) -> int:
-    """LAPACK's optimal workspace for ``?ormqr`` applying n - 1 reflectors of length n - 1 to k columns."""
+    """The workspace for ``?ormqr`` applying n - 1 reflectors of length n - 1 to k columns: LAPACK's optimal one
+    (blocked), or for at most ``UNBLOCKED_MAX_VECTORS`` columns the smallest (one reflector at a time)."""
     from scipy.linalg import lapack
+
+    if k <= UNBLOCKED_MAX_VECTORS:
+        return max(1, k)
 
     dt = np.float32 if prefix == "s" else np.float64
     a, tau, c = np.zeros((n - 1, n - 1), dt, order="F"), np.zeros(n - 1, dt), np.zeros((n - 1, k), dt, order="F")
