@@ -445,7 +445,7 @@ def _rounds(batch: _Batch, dtype: torch.dtype, result: _Result, *, lam: float, t
             raise NotConvergedError(f"lasso at lam={lam:g} not converged after max_iter={max_iter} iterations: "
                                     f"largest KKT violation {float(violation.max()):.3g} lam, tol={tol:g}")
         if newton_steps and int(batch.used.min()) >= newton_at and settled:
-            found, ok, v = _pdas(batch, block, lam, tol, newton_steps, rank)
+            found, ok, v = _pdas(batch, block, lam, tol, newton_steps, rank, grad)
             if bool(ok.any()):
                 block, grad, violation = _retire(batch, block, result, ok, found[ok], v[ok], grad, violation)
                 if not batch.sets.numel():
@@ -474,24 +474,26 @@ def _rounds(batch: _Batch, dtype: torch.dtype, result: _Result, *, lam: float, t
     return torch.cat(stalled_sets) if stalled_sets else batch.sets[:0]
 
 
-def _pdas(batch: _Batch, block: _Block, lam: float, tol: float, steps: int, rank: int
+def _pdas(batch: _Batch, block: _Block, lam: float, tol: float, steps: int, rank: int, grad: torch.Tensor
           ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Semismooth Newton (primal-dual active set) steps on the whole problem from the batch's S: support and
     signs from one prox step of length 1 / mean diag Sigma (bolder than FISTA's 1 / lam_max), the lasso solved
     on that support (``_active_set_step``, the working set grown to hold it; a repeated guess refines its
-    point instead), repeated; every point is certified through X in the problem's dtype. Returns the
-    certified points (R, D), which sets have one, and their violation / lam; the caller keeps only those (a
-    failed guess may sit far off)."""
+    point instead), repeated; every point is certified through X in the problem's dtype. ``grad`` is S's
+    gradient, which the caller has just computed (and found S not certified). Returns the certified points
+    (R, D), which sets have one, and their violation / lam; the caller keeps only those (a failed guess may
+    sit far off)."""
     X, S = batch.X, batch.S
     found, certified = S.clone(), torch.zeros_like(S[:, 0], dtype=torch.bool)
     violation = torch.full_like(S[:, 0], torch.inf)
     last = factor = None  # the last guess on the block's coordinates, and its factor
-    for k in range(steps + 1):  # S lies on the working set: its residual through those rows of X
-        residual = torch.bmm((S.gather(1, block.idx) * block.valid)[:, None, :], block.XW)[:, 0] - batch.y
-        grad = torch.bmm(residual[:, None, :], X.transpose(1, 2))[:, 0] / X.shape[2]
-        v = kkt_violation(grad, S, lam) / lam
-        new_ok = (v < tol) & ~certified  # NaN compares False
-        found[new_ok], violation[new_ok], certified = S[new_ok], v[new_ok], certified | new_ok
+    for k in range(steps + 1):
+        if k:  # S lies on the working set: its residual through those rows of X
+            residual = torch.bmm((S.gather(1, block.idx) * block.valid)[:, None, :], block.XW)[:, 0] - batch.y
+            grad = torch.bmm(residual[:, None, :], X.transpose(1, 2))[:, 0] / X.shape[2]
+            v = kkt_violation(grad, S, lam) / lam
+            new_ok = (v < tol) & ~certified  # NaN compares False
+            found[new_ok], violation[new_ok], certified = S[new_ok], v[new_ok], certified | new_ok
         if k == steps or bool(certified.all()):
             break
         u = S - batch.newton_step * grad
