@@ -164,11 +164,45 @@ class _Block:
         return sub
 
 
-def _factor(block: _Block, guess: torch.Tensor, rank: int
-            ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+@dataclass
+class _Factor:
+    """Q_AA^-1 on each row's support A, as the Cholesky factor ``L`` of Q_BB on a base support B (the block's
+    coordinates ``perm``, of which ``on`` marks the real ones), bordered by the coordinates that joined A
+    since (``add``, real where ``add_on``) and those that left it (``drop``, positions in ``perm``): the
+    bordered system [[Q_BB, F], [F^T, G]] with F = [Q_BP, E_drop] holds x_drop = 0 by multipliers, and its
+    Schur complement G - F^T Q_BB^-1 F is small (``lu``, with ``Y`` = L^-1 F). ``fine``: rows whose A has no
+    more coordinates than the rank and factored without failure (the others are singular)."""
+
+    L: torch.Tensor  # (R, a, a), lower
+    perm: torch.Tensor  # (R, a)
+    on: torch.Tensor  # (R, a)
+    fine: torch.Tensor  # (R,)
+    add: torch.Tensor | None = None  # (R, p)
+    add_on: torch.Tensor | None = None  # (R, p)
+    drop: torch.Tensor | None = None  # (R, a)
+    Y: torch.Tensor | None = None  # (R, a, p + d)
+    lu: tuple | None = None  # (LU, pivots) of the Schur complement (R, p + d, p + d)
+
+    def solve(self, rhs: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """x + Q_AA^-1 rhs_A, scattered back to the block's coordinates (rhs (R, K) in the problem's dtype)."""
+        kept = self.on if self.drop is None else self.on & ~self.drop
+        zero = torch.zeros((), dtype=rhs.dtype, device=rhs.device)
+        t = torch.linalg.solve_triangular(self.L, torch.where(kept, torch.gather(rhs, 1, self.perm), zero).to(
+            self.L.dtype)[:, :, None], upper=False)
+        if self.Y is not None:
+            r_add = torch.where(self.add_on, torch.gather(rhs, 1, self.add), zero).to(self.L.dtype)
+            r_w = torch.nn.functional.pad(r_add, (0, self.Y.shape[2] - r_add.shape[1]))[:, :, None]
+            w = torch.linalg.lu_solve(*self.lu, r_w - self.Y.mT @ t)
+            t = t - self.Y @ w
+            x = x.scatter_add(1, self.add, torch.where(self.add_on, w[:, :self.add.shape[1], 0].to(x.dtype),
+                                                       torch.zeros((), dtype=x.dtype, device=x.device)))
+        dx = torch.linalg.solve_triangular(self.L.mT, t, upper=True)[:, :, 0].to(x.dtype)
+        return x.scatter_add(1, self.perm, torch.where(kept, dx, torch.zeros_like(dx)))
+
+
+def _factor(block: _Block, guess: torch.Tensor, rank: int) -> _Factor:
     """The Cholesky factor of Q_AA on the support A of ``guess`` (R, K), in the iteration dtype, with A's
-    coordinates first (``perm``, of which ``on`` marks the real ones) and which rows are ``fine`` (A no larger
-    than ``rank`` and a successful factorization; the others are singular)."""
+    coordinates first; rows with A larger than ``rank`` are singular, not factored."""
     fits = (guess != 0).sum(1) <= rank  # more coordinates than the rank: singular, not factored
     support = (guess != 0) & fits[:, None]
     a = max(1, int(support.sum(1).max()))
@@ -177,15 +211,47 @@ def _factor(block: _Block, guess: torch.Tensor, rank: int
     Q = block.Q
     L, info = torch.linalg.cholesky_ex(_mask_padding_(torch.stack(  # index_select: 5x faster than a batched gather
         [Q[r].index_select(0, perm[r]).index_select(1, perm[r]) for r in range(Q.shape[0])]), on))
-    return L, perm, on, (info == 0) & fits
+    return _Factor(L, perm, on, (info == 0) & fits)
 
 
-def _solve_on(L: torch.Tensor, perm: torch.Tensor, on: torch.Tensor, rhs: torch.Tensor, x: torch.Tensor
-              ) -> torch.Tensor:
-    """x + Q_AA^-1 rhs_A, scattered back to the block's coordinates (rhs (R, K) in the problem's dtype)."""
-    r = torch.where(on, torch.gather(rhs, 1, perm), torch.zeros_like(on, dtype=rhs.dtype))
-    dx = torch.cholesky_solve(r.to(L.dtype)[:, :, None], L)[:, :, 0].to(x.dtype)
-    return x.scatter_add(1, perm, torch.where(on, dx, torch.zeros_like(dx)))
+#: a support that differs from the factored one by at most 1/_BORDER_SHARE of its size is bordered, not
+#: factored afresh (a solve with that many right-hand sides costs about half a factorization)
+_BORDER_SHARE = 8
+
+
+def _bordered(block: _Block, base: _Factor, guess: torch.Tensor, active: torch.Tensor, rank: int
+              ) -> _Factor | None:
+    """The factor of Q_AA for the support A of ``guess`` (R, K) on the ``active`` rows from ``base``'s
+    Cholesky factor, bordered by the coordinates that joined and left (inactive rows keep base's support);
+    None where an active row changed and base failed there, or the change is too large to pay."""
+    support = guess != 0
+    in_base = torch.zeros_like(support).scatter_(1, base.perm, base.on)  # perm's entries are distinct
+    support = torch.where(active[:, None], support, in_base)
+    add = support & ~in_base
+    drop = base.on & ~torch.gather(support, 1, base.perm)
+    n_add, n_drop = add.sum(1), drop.sum(1)
+    changed = (n_add + n_drop) > 0
+    p, d = int(n_add.max()), int(n_drop.max())
+    if bool((changed & ~base.fine).any()) or _BORDER_SHARE * (p + d) > base.perm.shape[1]:
+        return None
+    if p + d == 0:
+        return _Factor(base.L, base.perm, base.on, base.fine & (support.sum(1) <= rank))
+    L, perm, on = base.L, base.perm, base.on
+    order = torch.argsort((~add).to(torch.int8), dim=1, stable=True)[:, :p]
+    add_idx, add_on = order, torch.gather(add, 1, order)
+    drop_pos = torch.argsort((~drop).to(torch.int8), dim=1, stable=True)[:, :d]
+    drop_on = torch.gather(drop, 1, drop_pos)
+    Q, k = block.Q, block.size
+    Q_p = torch.gather(Q, 2, add_idx[:, None, :].expand(-1, k, -1))  # (R, K, p)
+    Q_bp = torch.gather(Q_p, 1, perm[:, :, None].expand(-1, -1, p)) * (on[:, :, None] & add_on[:, None, :])
+    E = L.new_zeros(L.shape[0], L.shape[1], d).scatter_(1, drop_pos[:, None, :], drop_on[:, None, :].to(L.dtype))
+    Y = torch.linalg.solve_triangular(L, torch.cat([Q_bp, E], 2), upper=False)
+    G = L.new_zeros(L.shape[0], p + d, p + d)
+    G[:, :p, :p] = _mask_padding_(torch.gather(Q_p, 1, add_idx[:, :, None].expand(-1, -1, p)), add_on)
+    G.diagonal(dim1=1, dim2=2)[:, p:].add_((~drop_on).to(L.dtype))  # the identity on the padding
+    LU, pivots, info = torch.linalg.lu_factor_ex(G - Y.mT @ Y)
+    fine = base.fine & (info == 0) & (support.sum(1) <= rank)
+    return _Factor(L, perm, on, fine, add_idx, add_on, drop, Y, (LU, pivots))
 
 
 def _newton(block: _Block, x: torch.Tensor, lam: float, steps: int, rank: int, refinements: int) -> torch.Tensor:
@@ -203,7 +269,7 @@ def _newton(block: _Block, x: torch.Tensor, lam: float, steps: int, rank: int, r
         else:
             guess = last
         x, factor = _active_set_step(block, x, grad, guess, last, factor, torch.isfinite(x[:, 0]), lam, rank)
-        x = torch.where(factor[3][:, None], x, torch.full_like(x, torch.nan))
+        x = torch.where(factor.fine[:, None], x, torch.full_like(x, torch.nan))
         if bool(x[:, 0].isnan().all()):  # every support singular: the next steps would be too
             break
         last = guess
@@ -509,28 +575,29 @@ def _pdas(batch: _Batch, block: _Block, lam: float, tol: float, steps: int, rank
         x, factor = _active_set_step(block, S.gather(1, block.idx) * block.valid, grad.gather(1, block.idx), g,
                                      last, factor, fits & ~certified, lam, rank)
         S = torch.zeros_like(S).scatter_add_(1, block.idx, torch.where(block.valid, x, torch.zeros_like(x)))
-        S = torch.where((fits & factor[3])[:, None], S, torch.full_like(S, torch.nan))
+        S = torch.where((fits & factor.fine)[:, None], S, torch.full_like(S, torch.nan))
         last = g
     return found, certified, violation
 
 
 def _active_set_step(block: _Block, x: torch.Tensor, grad: torch.Tensor, guess: torch.Tensor,
-                     last: torch.Tensor | None, factor: tuple | None, active: torch.Tensor, lam: float, rank: int
-                     ) -> tuple[torch.Tensor, tuple]:
+                     last: torch.Tensor | None, factor: _Factor | None, active: torch.Tensor, lam: float, rank: int
+                     ) -> tuple[torch.Tensor, _Factor]:
     """One Newton step on the block towards the lasso solution with the support and signs of ``guess`` (R, K),
     from x with gradient ``grad`` (both on the block's coordinates, problem dtype). A row whose guess repeats
     ``last`` (x then lies on that support) is refined: x - Q_AA^-1 (grad_A + lam s_A), its residual taken
-    from ``grad`` in the problem's dtype, and ``factor`` reused unless an ``active`` row's guess changed;
-    a new guess is solved afresh, Q_AA x_A = c_A - lam s_A, accurate to the iteration dtype. Returns x and
-    the factor (``_factor``'s tuple)."""
+    from ``grad`` in the problem's dtype, and ``factor`` reused unless an ``active`` row's guess changed; then
+    a support close to the factored one is bordered (``_bordered``), any other factored afresh. A new guess is
+    solved afresh, Q_AA x_A = c_A - lam s_A, accurate to the iteration dtype. Returns x and the factor."""
     same = torch.zeros_like(active) if last is None else active & (
         torch.nn.functional.pad(last, (0, guess.shape[1] - last.shape[1])) == guess).all(1)
-    if factor is None or not bool(same[active].all()):
+    if factor is None:
         factor = _factor(block, guess, rank)
-    L, perm, on, _ = factor
+    elif not bool(same[active].all()):
+        factor = _bordered(block, factor, guess, active, rank) or _factor(block, guess, rank)
     sign = torch.sign(guess)
-    return _solve_on(L, perm, on, torch.where(same[:, None], -(grad + lam * sign), block.c - lam * sign),
-                     torch.where(same[:, None], x, torch.zeros_like(x))), factor
+    return factor.solve(torch.where(same[:, None], -(grad + lam * sign), block.c - lam * sign),
+                        torch.where(same[:, None], x, torch.zeros_like(x))), factor
 
 
 def _new_coordinates(S: torch.Tensor, grad: torch.Tensor, lam: float, block: _Block,
