@@ -399,17 +399,20 @@ def solve_lasso(X: torch.Tensor, teacher: torch.Tensor, lam: float, lam_max: tor
     newton_every = validate_int("newton_every", newton_every)
     newton_steps = validate_int("newton_steps", newton_steps, minimum=0)
     wide = X.dtype
-    y, b = _labels(X, teacher)
-    newton_step = X.shape[1] * X.shape[2] / torch.linalg.vector_norm(X, dim=(1, 2)).square()  # 1 / mean diag
+    y, b = X.new_empty(X.shape[0], X.shape[2]), torch.empty_like(teacher)
+    newton_step = torch.empty_like(teacher[:, :1])
     result = _Result(torch.zeros_like(teacher), torch.zeros_like(teacher[:, 0]),
                      torch.zeros(X.shape[0], dtype=torch.long, device=X.device))
     options = dict(lam=lam, tol=tol, max_iter=max_iter, check_every=check_every, min_add=min_add,
                    newton_every=newton_every, newton_steps=newton_steps)
-    step, newton_step = (1.0 / lam_max).reshape(-1, 1).to(wide), newton_step.reshape(-1, 1)
+    step = (1.0 / lam_max).reshape(-1, 1).to(wide)
     chunk = sets_per_chunk(X.shape[0], X[0].numel() * X.element_size(), X.device, chunk_sets, _CHUNK_BYTES)
     for start in range(0, X.shape[0], chunk):
         sets = torch.arange(start, min(start + chunk, X.shape[0]), device=X.device)
         part = slice(start, start + chunk)
+        y[part], b[part] = _labels(X[part], teacher[part])  # per chunk: its X stays in the cache for the rounds
+        newton_step[part] = X.shape[1] * X.shape[2] / torch.linalg.vector_norm(X[part], dim=(1, 2), keepdim=True
+                                                                                ).square()[:, :, 0]  # 1 / mean diag
         stalled = _rounds(_Batch(sets, X[part], y[part], b[part], step[part], newton_step[part],
                                  torch.zeros_like(teacher[part]), torch.zeros_like(sets)),
                           torch.float32 if wide == torch.float64 else wide, result, **options)
@@ -422,7 +425,8 @@ def solve_lasso(X: torch.Tensor, teacher: torch.Tensor, lam: float, lam_max: tor
 
 
 def _labels(X: torch.Tensor, teacher: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """y = X^T T (the residual of S is X^T S - y) and b = Sigma T = X y / N (the gradient is Sigma S - b)."""
+    """y = X^T T (the residual of S is X^T S - y) and b = Sigma T = X y / N (the gradient is Sigma S - b; at
+    S = 0 it is -b, the same numbers as through X)."""
     y = torch.bmm(teacher[:, None, :], X)[:, 0]
     return y, torch.bmm(y[:, None, :], X.transpose(1, 2))[:, 0] / X.shape[2]
 
@@ -497,9 +501,14 @@ def _rounds(batch: _Batch, dtype: torch.dtype, result: _Result, *, lam: float, t
     settled = False
     while batch.sets.numel():
         S = batch.S
-        residual = (torch.bmm(S.gather(1, block.idx)[:, None, :], block.XW)[:, 0] if block.size  # S = 0 off it
-                    else torch.bmm(S[:, None, :], batch.X)[:, 0]) - batch.y  # X^T S - y
-        grad = torch.bmm(residual[:, None, :], batch.X.transpose(1, 2))[:, 0] / rank
+        if block.size:  # S = 0 off the working set: its residual X^T S - y through those rows
+            residual = torch.bmm(S.gather(1, block.idx)[:, None, :], block.XW)[:, 0] - batch.y
+            grad = torch.bmm(residual[:, None, :], batch.X.transpose(1, 2))[:, 0] / rank
+        elif bool(S.any()):
+            grad = torch.bmm((torch.bmm(S[:, None, :], batch.X)[:, 0] - batch.y)[:, None, :],
+                             batch.X.transpose(1, 2))[:, 0] / rank
+        else:
+            grad = -batch.b  # the same numbers as through X (0 - y = -y exactly, and negation commutes)
         violation = kkt_violation(grad, S, lam) / lam
         done = violation < tol
         if bool(done.any()):
