@@ -305,27 +305,28 @@ def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: 
     stalled = torch.zeros_like(tol, dtype=torch.bool)
     live = torch.arange(x.shape[0], device=x.device)  # the batch's rows in the block; finished rows stay
     finished = torch.zeros_like(stalled)  # until half the rows have (each compaction copies the block)
-    x_low = x.to(block.Q.dtype)
-    y, step_low = x_low.clone(), step.to(x_low.dtype)
-    since_restart = torch.zeros_like(step, dtype=torch.long)  # iterations since each row's last restart
+    # the iterates as (R, 1, K) and per-row scalars as (R, 1, 1): the loop then needs no views
+    x_low = x.to(block.Q.dtype)[:, None, :]
+    y, step_low = x_low.clone(), step.to(x_low.dtype)[:, :, None]
+    since_restart = torch.zeros_like(step_low, dtype=torch.long)  # iterations since each row's last restart
     momentum = _momentum(max(_MOMENTUM_TABLE, 2 * check_every), x_low.dtype, x_low.device)
     best, since = torch.full_like(tol, torch.inf), torch.zeros_like(iterations)
     newton_at, newton_gap = check_every, check_every
-    threshold = step_low * lam
+    threshold, c_low = step_low * lam, block.c_low[:, None, :]
     for it in range(1, budget + 1):  # fused: each torch call costs about what a block product does
-        grad_y = block.grad_low(y)
+        grad_y = torch.baddbmm(c_low, y, block.Q, beta=-1)
         u = torch.addcmul(y, step_low, grad_y, value=-1)
         x_new = u - u.clamp(-threshold, threshold)  # the soft threshold (prox of the step's lam ||.||_1)
         moved = x_new - x_low
-        restart = torch.linalg.vecdot(grad_y, moved)[:, None] > 0  # stepped against the momentum
+        restart = torch.bmm(grad_y, moved.mT) > 0  # stepped against the momentum
         y = torch.addcmul(x_new, momentum[since_restart].masked_fill_(restart, 0), moved)
-        since_restart = (since_restart + 1).masked_fill_(restart, 0)
+        since_restart = since_restart.add_(1).masked_fill_(restart, 0)
         x_low = x_new
         if it % check_every and it != budget:
             continue
         if int(since_restart.max()) + check_every >= momentum.shape[0]:  # a row could outrun it: grown
             momentum = _momentum(2 * momentum.shape[0], x_low.dtype, x_low.device)
-        x = x_low.to(wide)
+        x = x_low[:, 0].to(wide)
         grad = block.grad(x)
         violation = kkt_violation(grad, x, lam) / lam
         done = (violation < tol) & ~finished
@@ -340,7 +341,7 @@ def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: 
             ok = (kkt_violation(gp, p, lam) / lam < tol[rows]) & todo[rows]  # NaN (failed Cholesky): False
             better = ok | (sub.objective(gp, p, lam) < sub.objective(sub.grad(x[rows]), x[rows], lam)) & todo[rows]
             x[rows[better]] = p[better]
-            x_low[rows[better]], y[rows[better]], since_restart[rows[better]] = p[better].to(
+            x_low[rows[better], 0], y[rows[better], 0], since_restart[rows[better]] = p[better].to(
                 x_low.dtype), p[better].to(x_low.dtype), 0  # a lower start: FISTA restarts there
             done[rows[ok]] = True
             violation[rows[ok]] = 0.0
@@ -352,7 +353,7 @@ def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: 
             improved = violation < 0.9 * best
             best = torch.where(improved, violation, best)
             since = torch.where(improved, torch.zeros_like(since), since + 1)
-            rounding = (block.grad_low(x_low).to(wide) - grad).abs().amax(-1)  # the iteration dtype's error
+            rounding = (block.grad_low(x_low[:, 0]).to(wide) - grad).abs().amax(-1)  # the iteration dtype's error
             stuck = todo & ~done & (since >= patience) & (violation * lam <= 10 * rounding)
             stalled[live[stuck]] = True
             leave = leave | stuck
@@ -367,7 +368,8 @@ def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: 
                 live[keep], x_low[keep], y[keep], since_restart[keep], step_low[keep], threshold[keep], tol[keep],
                 best[keep], since[keep], finished[keep])
             block = block.rows(keep.nonzero()[:, 0])
-    out[live[~finished]] = x_low[~finished].to(wide)
+            c_low = block.c_low[:, None, :]
+    out[live[~finished]] = x_low[~finished, 0].to(wide)
     return out, iterations, stalled
 
 
