@@ -142,10 +142,17 @@ class _Block:
         """Q x - c in the iteration dtype (the FISTA step)."""
         return torch.baddbmm(self.c_low[:, None, :], x[:, None, :], self.Q, beta=-1)[:, 0]
 
+    def product(self, x: torch.Tensor) -> torch.Tensor:
+        """X_W^T x (R, N) in the problem's dtype: the residual of a point that is x on W and 0 off it, plus y."""
+        return torch.bmm(x[:, None, :], self.XW)[:, 0]
+
+    def grad_from(self, product: torch.Tensor) -> torch.Tensor:
+        """Sigma_WW x - c from ``product`` = X_W^T x."""
+        return torch.bmm(product[:, None, :], self.XW.transpose(1, 2))[:, 0] / self.n - self.c
+
     def grad(self, x: torch.Tensor) -> torch.Tensor:
         """Sigma_WW x - c in the problem's dtype, through X (certificates and Newton)."""
-        XW = self.XW
-        return torch.bmm(torch.bmm(x[:, None, :], XW), XW.transpose(1, 2))[:, 0] / self.n - self.c
+        return self.grad_from(self.product(x))
 
     def objective(self, grad: torch.Tensor, x: torch.Tensor, lam: float) -> torch.Tensor:
         """1/2 x^T Q x - c^T x + lam ||x||_1 per set, from grad = Q x - c (NaN rows compare False downstream)."""
@@ -293,16 +300,18 @@ def _momentum(n: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
 
 def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: torch.Tensor, budget: int,
            check_every: int, rank: int, refinements: int, patience: int | None,
-           newton_steps: int = 2) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+           newton_steps: int = 2) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """FISTA with gradient restart on the block's lasso, iterating in the block's dtype from x (problem dtype),
     until each set's KKT violation (in the problem's dtype) is below ``tol`` (R,) lam, or ``budget``
     iterations. At the checks (every ``check_every``) Newton steps (``_newton``) are tried, spaced out while
     they fail: a result that passes the certificate ends the set, one that only lowers the objective restarts
     FISTA from it. With ``patience``, a set whose violation has not fallen by 10 % over that many checks
     and lies within 10x of the iteration dtype's rounding error of the gradient leaves as stalled. Returns x
-    (problem dtype), the iterations each set took and which sets stalled."""
+    (problem dtype), the iterations each set took, which sets stalled, and X_W^T x as the last check computed
+    it (the next round's residual; NaN rows where the budget ran out)."""
     wide = x.dtype
     out, iterations = x.clone(), torch.full_like(tol, budget, dtype=torch.long)
+    products = x.new_full((x.shape[0], block.n), torch.nan)
     stalled = torch.zeros_like(tol, dtype=torch.bool)
     live = torch.arange(x.shape[0], device=x.device)  # the batch's rows in the block; finished rows stay
     finished = torch.zeros_like(stalled)  # until half the rows have (each compaction copies the block)
@@ -328,7 +337,8 @@ def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: 
         if int(since_restart.max()) + check_every >= momentum.shape[0]:  # a row could outrun it: grown
             momentum = _momentum(2 * momentum.shape[0], x_low.dtype, x_low.device)
         x = x_low[:, 0].to(wide)
-        grad = block.grad(x)
+        xw = block.product(x)
+        grad = block.grad_from(xw)
         violation = kkt_violation(grad, x, lam) / lam
         done = (violation < tol) & ~finished
         todo = ~done & ~finished
@@ -338,10 +348,11 @@ def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: 
                 todo.numel(), device=todo.device)
             sub = block if rows.numel() == x.shape[0] else block.rows(rows)
             p = _newton(sub, x[rows], lam, newton_steps, rank, refinements)
-            gp = sub.grad(p)
+            pw = sub.product(p)
+            gp = sub.grad_from(pw)
             ok = (kkt_violation(gp, p, lam) / lam < tol[rows]) & todo[rows]  # NaN (failed Cholesky): False
             better = ok | (sub.objective(gp, p, lam) < sub.objective(sub.grad(x[rows]), x[rows], lam)) & todo[rows]
-            x[rows[better]] = p[better]
+            x[rows[better]], xw[rows[better]] = p[better], pw[better]
             x_low[rows[better], 0], y[rows[better], 0], since_restart[rows[better]] = p[better].to(
                 x_low.dtype), p[better].to(x_low.dtype), 0  # a lower start: FISTA restarts there
             done[rows[ok]] = True
@@ -359,10 +370,10 @@ def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: 
             stalled[live[stuck]] = True
             leave = leave | stuck
         if bool(leave.any()):
-            out[live[leave]], iterations[live[leave]] = x[leave], it
+            out[live[leave]], iterations[live[leave]], products[live[leave]] = x[leave], it, xw[leave]
             finished |= leave
         if bool(finished.all()):
-            return out, iterations, stalled
+            return out, iterations, stalled, products
         if 2 * int(finished.sum()) >= finished.numel():
             keep = ~finished
             live, x_low, y, since_restart, step_low, threshold, tol, best, since, finished = (
@@ -371,7 +382,7 @@ def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: 
             block = block.rows(keep.nonzero()[:, 0])
             c_low = block.c_low[:, None, :]
     out[live[~finished]] = x_low[~finished, 0].to(wide)
-    return out, iterations, stalled
+    return out, iterations, stalled, products
 
 
 def solve_lasso(X: torch.Tensor, teacher: torch.Tensor, lam: float, lam_max: torch.Tensor, *, tol: float = 1e-7,
@@ -501,11 +512,13 @@ def _rounds(batch: _Batch, dtype: torch.dtype, result: _Result, *, lam: float, t
     block = _Block(batch.X, dtype, capacity=min(batch.X.shape[1], max(4 * min_add, rank)))
     stalled_sets = []
     newton_at = newton_gap = newton_every
-    settled = False
+    settled, product = False, None  # X_W^T S, as the last round's FISTA computed it
     while batch.sets.numel():
         S = batch.S
         if block.size:  # S = 0 off the working set: its residual X^T S - y through those rows
-            residual = torch.bmm(S.gather(1, block.idx)[:, None, :], block.XW)[:, 0] - batch.y
+            if product is None or bool(product[:, 0].isnan().any()):
+                product = block.product(S.gather(1, block.idx))
+            residual, product = product - batch.y, None
             grad = torch.bmm(residual[:, None, :], batch.X.transpose(1, 2))[:, 0] / rank
         elif bool(S.any()):
             grad = torch.bmm((torch.bmm(S[:, None, :], batch.X)[:, 0] - batch.y)[:, None, :],
@@ -541,14 +554,14 @@ def _rounds(batch: _Batch, dtype: torch.dtype, result: _Result, *, lam: float, t
         settled = _SETTLED * int(valid.sum(1).max()) <= block.size
         x = torch.where(block.valid, torch.gather(S, 1, block.idx), torch.zeros_like(block.c))
         inner_tol = torch.clamp(0.2 * violation, min=0.5 * tol)  # loose while the working set is still growing
-        x, its, stalled = _fista(block, x, lam, batch.step, inner_tol, budget, check_every, rank,
-                                 refinements=1 if exact else 2, patience=None if exact else 4)
+        x, its, stalled, product = _fista(block, x, lam, batch.step, inner_tol, budget, check_every, rank,
+                                          refinements=1 if exact else 2, patience=None if exact else 4)
         batch.used = batch.used + its
         batch.S = torch.zeros_like(S).scatter_add_(1, block.idx, torch.where(block.valid, x, torch.zeros_like(x)))
         if bool(stalled.any()):
             result.record(batch, stalled, batch.S[stalled], torch.full_like(violation[stalled], torch.nan))
             stalled_sets.append(batch.sets[stalled])
-            block = batch.keep(~stalled, block)
+            block, product = batch.keep(~stalled, block), product[~stalled]
     return torch.cat(stalled_sets) if stalled_sets else batch.sets[:0]
 
 
