@@ -298,6 +298,11 @@ def _momentum(n: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
     return torch.tensor([(t[k] - 1) / t[k + 1] for k in range(n)], dtype=dtype, device=device)
 
 
+def _led_by_zero(table: torch.Tensor) -> torch.Tensor:
+    """0 followed by ``table``."""
+    return torch.nn.functional.pad(table, (1, 0))
+
+
 def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: torch.Tensor, budget: int,
            check_every: int, rank: int, refinements: int, patience: int | None,
            newton_steps: int = 2) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -318,8 +323,10 @@ def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: 
     # the iterates as (R, 1, K) and per-row scalars as (R, 1, 1): the loop then needs no views
     x_low = x.to(block.Q.dtype)[:, None, :]
     y, step_low = x_low.clone(), step.to(x_low.dtype)[:, :, None]
-    since_restart = torch.zeros_like(step_low, dtype=torch.long)  # iterations since each row's last restart
-    momentum = _momentum(max(_MOMENTUM_TABLE, 2 * check_every), x_low.dtype, x_low.device)
+    # 1 + the iterations since each row's last restart, and the momentum table led by a 0 (a restart's): the
+    # lookup then needs no mask of its own
+    since_restart = torch.ones_like(step_low, dtype=torch.long)
+    momentum = _led_by_zero(_momentum(max(_MOMENTUM_TABLE, 2 * check_every), x_low.dtype, x_low.device))
     best, since = torch.full_like(tol, torch.inf), torch.zeros_like(iterations)
     newton_at, newton_gap = check_every, check_every
     threshold, c_low = step_low * lam, block.c_low[:, None, :]
@@ -329,13 +336,14 @@ def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: 
         x_new = u - u.clamp(-threshold, threshold)  # the soft threshold (prox of the step's lam ||.||_1)
         moved = x_new - x_low
         restart = torch.bmm(grad_y, moved.mT) > 0  # stepped against the momentum
-        y = torch.addcmul(x_new, momentum[since_restart].masked_fill_(restart, 0), moved)
-        since_restart = since_restart.add_(1).masked_fill_(restart, 0)
+        beta = torch.take(momentum, since_restart.masked_fill_(restart, 0))
+        y = torch.addcmul(x_new, beta, moved)
+        since_restart.add_(1)
         x_low = x_new
         if it % check_every and it != budget:
             continue
         if int(since_restart.max()) + check_every >= momentum.shape[0]:  # a row could outrun it: grown
-            momentum = _momentum(2 * momentum.shape[0], x_low.dtype, x_low.device)
+            momentum = _led_by_zero(_momentum(2 * (momentum.shape[0] - 1), x_low.dtype, x_low.device))
         x = x_low[:, 0].to(wide)
         xw = block.product(x)
         grad = block.grad_from(xw)
@@ -354,7 +362,7 @@ def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: 
             better = ok | (sub.objective(gp, p, lam) < sub.objective(sub.grad(x[rows]), x[rows], lam)) & todo[rows]
             x[rows[better]], xw[rows[better]] = p[better], pw[better]
             x_low[rows[better], 0], y[rows[better], 0], since_restart[rows[better]] = p[better].to(
-                x_low.dtype), p[better].to(x_low.dtype), 0  # a lower start: FISTA restarts there
+                x_low.dtype), p[better].to(x_low.dtype), 1  # a lower start: FISTA restarts there
             done[rows[ok]] = True
             violation[rows[ok]] = 0.0
             # back off while the guesses fail, up to a bound: a slow FISTA tail is where Newton ends it
