@@ -588,8 +588,7 @@ def _pdas(batch: _Batch, block: _Block, lam: float, tol: float, steps: int, rank
     last = factor = None  # the last guess on the block's coordinates, and its factor
     for k in range(steps + 1):
         if k:  # S lies on the working set: its residual through those rows of X
-            residual = torch.bmm((S.gather(1, block.idx) * block.valid)[:, None, :], block.XW)[:, 0] - batch.y
-            grad = torch.bmm(residual[:, None, :], X.transpose(1, 2))[:, 0] / X.shape[2]
+            grad = _pdas_gradient(batch, block, S, grad, ~certified)
             v = kkt_violation(grad, S, lam) / lam
             new_ok = (v < tol) & ~certified  # NaN compares False
             found[new_ok], violation[new_ok], certified = S[new_ok], v[new_ok], certified | new_ok
@@ -611,6 +610,21 @@ def _pdas(batch: _Batch, block: _Block, lam: float, tol: float, steps: int, rank
         S = torch.where((fits & factor.fine)[:, None], S, torch.full_like(S, torch.nan))
         last = g
     return found, certified, violation
+
+
+def _pdas_gradient(batch: _Batch, block: _Block, S: torch.Tensor, grad: torch.Tensor, rows: torch.Tensor
+                   ) -> torch.Tensor:
+    """S's gradient through X on the sets ``rows`` (a mask; S lies on the working set), ``grad`` kept on the
+    others (sets already certified: a batched product would stream their X for nothing)."""
+    X, x = batch.X, S.gather(1, block.idx) * block.valid
+    if bool(rows.all()):
+        residual = torch.bmm(x[:, None, :], block.XW)[:, 0] - batch.y
+        return torch.bmm(residual[:, None, :], X.transpose(1, 2))[:, 0] / X.shape[2]
+    grad = grad.clone()
+    for r in rows.nonzero()[:, 0].tolist():
+        residual = torch.bmm(x[r:r + 1, None, :], block.XW[r:r + 1])[:, 0] - batch.y[r:r + 1]
+        grad[r] = torch.bmm(residual[:, None, :], X[r:r + 1].transpose(1, 2))[0, 0] / X.shape[2]
+    return grad
 
 
 def _active_set_step(block: _Block, x: torch.Tensor, grad: torch.Tensor, guess: torch.Tensor,
