@@ -276,7 +276,8 @@ def _newton(block: _Block, x: torch.Tensor, lam: float, steps: int, rank: int, r
             guess = torch.sign(u) * (u.abs() > step * lam)
         else:
             guess = last
-        x, factor = _active_set_step(block, x, grad, guess, last, factor, torch.isfinite(x[:, 0]), lam, rank)
+        x, factor, guess = _sign_consistent_step(block, x, grad, guess, last, factor, torch.isfinite(x[:, 0]), lam,
+                                                 rank)
         x = torch.where(factor.fine[:, None], x, torch.full_like(x, torch.nan))
         if bool(x[:, 0].isnan().all()):  # every support singular: the next steps would be too
             break
@@ -604,8 +605,8 @@ def _pdas(batch: _Batch, block: _Block, lam: float, tol: float, steps: int, rank
             new = torch.argsort((~missing).to(torch.int8), dim=1, stable=True)[:, :int(missing.sum(1).max())]
             block.grow(X, batch.b, new, torch.gather(missing, 1, new))
         g = guess.gather(1, block.idx) * block.valid
-        x, factor = _active_set_step(block, S.gather(1, block.idx) * block.valid, grad.gather(1, block.idx), g,
-                                     last, factor, fits & ~certified, lam, rank)
+        x, factor, g = _sign_consistent_step(block, S.gather(1, block.idx) * block.valid, grad.gather(1, block.idx),
+                                             g, last, factor, fits & ~certified, lam, rank)
         S = torch.zeros_like(S).scatter_add_(1, block.idx, torch.where(block.valid, x, torch.zeros_like(x)))
         S = torch.where((fits & factor.fine)[:, None], S, torch.full_like(S, torch.nan))
         last = g
@@ -625,6 +626,22 @@ def _pdas_gradient(batch: _Batch, block: _Block, S: torch.Tensor, grad: torch.Te
         residual = torch.bmm(x[r:r + 1, None, :], block.XW[r:r + 1])[:, 0] - batch.y[r:r + 1]
         grad[r] = torch.bmm(residual[:, None, :], X[r:r + 1].transpose(1, 2))[0, 0] / X.shape[2]
     return grad
+
+
+def _sign_consistent_step(block: _Block, x: torch.Tensor, grad: torch.Tensor, guess: torch.Tensor,
+                          last: torch.Tensor | None, factor: _Factor | None, active: torch.Tensor, lam: float,
+                          rank: int) -> tuple[torch.Tensor, _Factor, torch.Tensor]:
+    """``_active_set_step``, then once more without the coordinates whose solution took the sign opposite to
+    their guess (on the ``active`` rows that have any): they cannot be non-zero at a lasso solution with those
+    signs, and leaving them out here spares a step through X that would only find them. Returns x, the factor
+    and the guess that x solves."""
+    out, factor = _active_set_step(block, x, grad, guess, last, factor, active, lam, rank)
+    flipped = (torch.sign(out) != guess) & (guess != 0) & active[:, None]
+    if not bool(flipped.any()):
+        return out, factor, guess
+    guess = torch.where(flipped, torch.zeros_like(guess), guess)
+    again, factor = _active_set_step(block, x, grad, guess, None, factor, active, lam, rank)  # afresh: a new guess
+    return torch.where(flipped.any(1, keepdim=True), again, out), factor, guess
 
 
 def _active_set_step(block: _Block, x: torch.Tensor, grad: torch.Tensor, guess: torch.Tensor,
