@@ -109,3 +109,36 @@ def test_newton_solves_are_bordered_and_certified(monkeypatch, share):
     grad = torch.einsum("rdn,rn->rd", X, torch.einsum("rdn,rd->rn", X, sol.student - T)) / X.shape[2]
     assert bool((lasso_mod.kkt_violation(grad, sol.student, lam) / lam < 1e-8).all())
     assert any(c is not None for c in calls)
+
+
+def test_a_guess_with_wrong_signs_is_solved_again_without_the_flipped_coordinates():
+    """The lasso solution's support with signs planted wrong on part of it: the solve flips some of them, and
+    the step solves the guess again without exactly those; with the right signs nothing is dropped and the
+    step lands on the solution."""
+    from gentoys.sim.linear import gram_spectrum
+    s = LinearSetting(dim=120, q=0.7, n_sets=2, teacher="sparse", sparse_dim=48, teacher_per_set=True,
+                      dtype=torch.float64, seed=4)
+    T, _, X = draw_problem(s)
+    rank, lam = X.shape[2], 5e-3 * (1000 / 120) ** 0.5
+    S = lasso_mod.solve_lasso(X, T, lam, gram_spectrum(X)[:, -1], tol=1e-10).student
+    _, b = lasso_mod._labels(X, T)
+    block = lasso_mod._Block(X, torch.float32, capacity=120)
+    idx = torch.arange(120).expand(2, -1).contiguous()
+    block.grow(X, b, idx, torch.ones_like(idx, dtype=torch.bool))
+    x0, active = torch.zeros_like(S), torch.ones(2, dtype=torch.bool)
+    grad0, right = block.grad(x0), torch.sign(S)
+    wrong = right.clone()
+    for r in range(2):
+        on = right[r].nonzero()[:, 0]
+        wrong[r, on[::4]] = -wrong[r, on[::4]]  # planted: a quarter of the signs opposite
+    plain, _ = lasso_mod._active_set_step(block, x0, grad0, wrong, None, None, active, lam, rank)
+    flipped = (torch.sign(plain) != wrong) & (wrong != 0)
+    assert bool(flipped.any(1).all())  # the planted signs do not hold
+    x, _, kept = lasso_mod._sign_consistent_step(block, x0, grad0, wrong, None, None, active, lam, rank)
+    assert torch.equal(kept, torch.where(flipped, torch.zeros_like(wrong), wrong))
+    assert bool((x[kept == 0] == 0).all()) and bool((kept != 0).sum(1).gt(0).all())
+    residual = (block.grad(x) + lam * kept) * (kept != 0)  # Q_AA x_A = c_A - lam s_A on the kept support
+    assert float(residual.abs().max()) < 1e-3 * lam  # a float32 solve
+    x, _, unchanged = lasso_mod._sign_consistent_step(block, x0, grad0, right, None, None, active, lam, rank)
+    assert torch.equal(unchanged, right)
+    assert float((x - S).abs().max()) < 1e-4 * float(S.abs().max())
