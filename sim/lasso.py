@@ -505,8 +505,9 @@ _NEWTON_BACKOFF = 16
 
 
 #: whole-problem Newton is tried only once a round adds at most 1/_SETTLED of the working set (earlier, the
-#: support is still growing and the guess fails: each failed try costs a few factorizations)
-_SETTLED = 10
+#: support is still growing and the guess fails: each failed try costs a few factorizations). 4, not 10, since
+#: guesses are bordered and their sign flips dropped: the sparse teacher at lam = 5e-3 then skips a round
+_SETTLED = 4
 
 #: a zero of the working set whose |gradient| is below this share of lam may leave it (it is far from joining)
 _PRUNE_BELOW = 0.9
