@@ -590,7 +590,10 @@ def _pdas(batch: _Batch, block: _Block, lam: float, tol: float, steps: int, rank
     last = factor = None  # the last guess on the block's coordinates, and its factor
     for k in range(steps + 1):
         if k:  # S lies on the working set: its residual through those rows of X
-            grad = _pdas_gradient(batch, block, S, grad, ~certified)
+            alive = ~certified & torch.isfinite(S).all(1)  # a NaN row (a singular guess) stays NaN: not tried
+            if not bool(alive.any()):
+                break
+            grad = torch.where(alive[:, None], _pdas_gradient(batch, block, S, grad, alive), torch.nan)
             v = kkt_violation(grad, S, lam) / lam
             new_ok = (v < tol) & ~certified  # NaN compares False
             found[new_ok], violation[new_ok], certified = S[new_ok], v[new_ok], certified | new_ok
