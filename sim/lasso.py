@@ -126,15 +126,19 @@ class _Block:
         size = int(keep.sum(1).max())
         order = torch.argsort((~keep).to(torch.int8), dim=1, stable=True)[:, :size]  # kept ones first, in order
         valid = torch.gather(keep, 1, order)
-        r = order.shape[0]
         XW, XW_low, Q = self.XW, self.XW_low, self.Q
-        self._XW = torch.stack([XW[i].index_select(0, order[i]) for i in range(r)])
-        self._XW_low = torch.stack([XW_low[i].index_select(0, order[i]) for i in range(r)])
-        self._Q = _mask_padding_(torch.stack([Q[i].index_select(0, order[i]).index_select(1, order[i])
-                                             for i in range(r)]), valid)
-        self._XW.masked_fill_(~valid[:, :, None], 0), self._XW_low.masked_fill_(~valid[:, :, None], 0)
+        r, capacity = Q.shape[0], self._Q.shape[1]  # the new buffers keep the room to grow
+        self._XW, self._XW_low = XW.new_empty(r, capacity, self.n), XW_low.new_empty(r, capacity, self.n)
+        self._Q = Q.new_empty(r, capacity, capacity)
+        for i in range(r):  # index_select into place (X_W's rows are contiguous there)
+            torch.index_select(XW[i], 0, order[i], out=self._XW[i, :size])
+            torch.index_select(XW_low[i], 0, order[i], out=self._XW_low[i, :size])
+            self._Q[i, :size, :size] = Q[i].index_select(0, order[i]).index_select(1, order[i])
+        self.size = size
+        _mask_padding_(self.Q, valid)
+        self.XW.masked_fill_(~valid[:, :, None], 0), self.XW_low.masked_fill_(~valid[:, :, None], 0)
         self.idx = torch.where(valid, torch.gather(self.idx, 1, order), torch.zeros_like(order))
-        self.valid, self.size = valid, size
+        self.valid = valid
         self.c = torch.where(valid, torch.gather(self.c, 1, order), torch.zeros_like(self.c[:, :1]))
         self.c_low = self.c.to(self.dtype)
 
