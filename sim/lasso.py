@@ -104,7 +104,8 @@ class _Block:
         if size > self._Q.shape[1]:
             self._reserve(max(size, min(self.dim, 2 * self._Q.shape[1])))  # padding may pass D
         rows = self._XW[:, old:size]
-        torch.gather(X, 1, new[:, :, None].expand(-1, -1, self.n), out=rows)
+        for r in range(rows.shape[0]):  # index_select into place: 7x faster than a batched gather
+            torch.index_select(X[r], 0, new[r], out=rows[r])
         rows.masked_fill_(~valid[:, :, None], 0)
         low = self._XW_low[:, old:size]
         low.copy_(rows)
@@ -125,15 +126,19 @@ class _Block:
         size = int(keep.sum(1).max())
         order = torch.argsort((~keep).to(torch.int8), dim=1, stable=True)[:, :size]  # kept ones first, in order
         valid = torch.gather(keep, 1, order)
-        r = order.shape[0]
         XW, XW_low, Q = self.XW, self.XW_low, self.Q
-        self._XW = torch.stack([XW[i].index_select(0, order[i]) for i in range(r)])
-        self._XW_low = torch.stack([XW_low[i].index_select(0, order[i]) for i in range(r)])
-        self._Q = _mask_padding_(torch.stack([Q[i].index_select(0, order[i]).index_select(1, order[i])
-                                             for i in range(r)]), valid)
-        self._XW.masked_fill_(~valid[:, :, None], 0), self._XW_low.masked_fill_(~valid[:, :, None], 0)
+        r, capacity = Q.shape[0], self._Q.shape[1]  # the new buffers keep the room to grow
+        self._XW, self._XW_low = XW.new_empty(r, capacity, self.n), XW_low.new_empty(r, capacity, self.n)
+        self._Q = Q.new_empty(r, capacity, capacity)
+        for i in range(r):  # index_select into place (X_W's rows are contiguous there)
+            torch.index_select(XW[i], 0, order[i], out=self._XW[i, :size])
+            torch.index_select(XW_low[i], 0, order[i], out=self._XW_low[i, :size])
+            self._Q[i, :size, :size] = Q[i].index_select(0, order[i]).index_select(1, order[i])
+        self.size = size
+        _mask_padding_(self.Q, valid)
+        self.XW.masked_fill_(~valid[:, :, None], 0), self.XW_low.masked_fill_(~valid[:, :, None], 0)
         self.idx = torch.where(valid, torch.gather(self.idx, 1, order), torch.zeros_like(order))
-        self.valid, self.size = valid, size
+        self.valid = valid
         self.c = torch.where(valid, torch.gather(self.c, 1, order), torch.zeros_like(self.c[:, :1]))
         self.c_low = self.c.to(self.dtype)
 
@@ -141,10 +146,17 @@ class _Block:
         """Q x - c in the iteration dtype (the FISTA step)."""
         return torch.baddbmm(self.c_low[:, None, :], x[:, None, :], self.Q, beta=-1)[:, 0]
 
+    def product(self, x: torch.Tensor) -> torch.Tensor:
+        """X_W^T x (R, N) in the problem's dtype: the residual of a point that is x on W and 0 off it, plus y."""
+        return torch.bmm(x[:, None, :], self.XW)[:, 0]
+
+    def grad_from(self, product: torch.Tensor) -> torch.Tensor:
+        """Sigma_WW x - c from ``product`` = X_W^T x."""
+        return torch.bmm(product[:, None, :], self.XW.transpose(1, 2))[:, 0] / self.n - self.c
+
     def grad(self, x: torch.Tensor) -> torch.Tensor:
         """Sigma_WW x - c in the problem's dtype, through X (certificates and Newton)."""
-        XW = self.XW
-        return torch.bmm(torch.bmm(x[:, None, :], XW), XW.transpose(1, 2))[:, 0] / self.n - self.c
+        return self.grad_from(self.product(x))
 
     def objective(self, grad: torch.Tensor, x: torch.Tensor, lam: float) -> torch.Tensor:
         """1/2 x^T Q x - c^T x + lam ||x||_1 per set, from grad = Q x - c (NaN rows compare False downstream)."""
@@ -164,11 +176,45 @@ class _Block:
         return sub
 
 
-def _factor(block: _Block, guess: torch.Tensor, rank: int
-            ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+@dataclass
+class _Factor:
+    """Q_AA^-1 on each row's support A, as the Cholesky factor ``L`` of Q_BB on a base support B (the block's
+    coordinates ``perm``, of which ``on`` marks the real ones), bordered by the coordinates that joined A
+    since (``add``, real where ``add_on``) and those that left it (``drop``, positions in ``perm``): the
+    bordered system [[Q_BB, F], [F^T, G]] with F = [Q_BP, E_drop] holds x_drop = 0 by multipliers, and its
+    Schur complement G - F^T Q_BB^-1 F is small (``lu``, with ``Y`` = L^-1 F). ``fine``: rows whose A has no
+    more coordinates than the rank and factored without failure (the others are singular)."""
+
+    L: torch.Tensor  # (R, a, a), lower
+    perm: torch.Tensor  # (R, a)
+    on: torch.Tensor  # (R, a)
+    fine: torch.Tensor  # (R,)
+    add: torch.Tensor | None = None  # (R, p)
+    add_on: torch.Tensor | None = None  # (R, p)
+    drop: torch.Tensor | None = None  # (R, a)
+    Y: torch.Tensor | None = None  # (R, a, p + d)
+    lu: tuple | None = None  # (LU, pivots) of the Schur complement (R, p + d, p + d)
+
+    def solve(self, rhs: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """x + Q_AA^-1 rhs_A, scattered back to the block's coordinates (rhs (R, K) in the problem's dtype)."""
+        kept = self.on if self.drop is None else self.on & ~self.drop
+        zero = torch.zeros((), dtype=rhs.dtype, device=rhs.device)
+        t = torch.linalg.solve_triangular(self.L, torch.where(kept, torch.gather(rhs, 1, self.perm), zero).to(
+            self.L.dtype)[:, :, None], upper=False)
+        if self.Y is not None:
+            r_add = torch.where(self.add_on, torch.gather(rhs, 1, self.add), zero).to(self.L.dtype)
+            r_w = torch.nn.functional.pad(r_add, (0, self.Y.shape[2] - r_add.shape[1]))[:, :, None]
+            w = torch.linalg.lu_solve(*self.lu, r_w - self.Y.mT @ t)
+            t = t - self.Y @ w
+            x = x.scatter_add(1, self.add, torch.where(self.add_on, w[:, :self.add.shape[1], 0].to(x.dtype),
+                                                       torch.zeros((), dtype=x.dtype, device=x.device)))
+        dx = torch.linalg.solve_triangular(self.L.mT, t, upper=True)[:, :, 0].to(x.dtype)
+        return x.scatter_add(1, self.perm, torch.where(kept, dx, torch.zeros_like(dx)))
+
+
+def _factor(block: _Block, guess: torch.Tensor, rank: int) -> _Factor:
     """The Cholesky factor of Q_AA on the support A of ``guess`` (R, K), in the iteration dtype, with A's
-    coordinates first (``perm``, of which ``on`` marks the real ones) and which rows are ``fine`` (A no larger
-    than ``rank`` and a successful factorization; the others are singular)."""
+    coordinates first; rows with A larger than ``rank`` are singular, not factored."""
     fits = (guess != 0).sum(1) <= rank  # more coordinates than the rank: singular, not factored
     support = (guess != 0) & fits[:, None]
     a = max(1, int(support.sum(1).max()))
@@ -177,15 +223,47 @@ def _factor(block: _Block, guess: torch.Tensor, rank: int
     Q = block.Q
     L, info = torch.linalg.cholesky_ex(_mask_padding_(torch.stack(  # index_select: 5x faster than a batched gather
         [Q[r].index_select(0, perm[r]).index_select(1, perm[r]) for r in range(Q.shape[0])]), on))
-    return L, perm, on, (info == 0) & fits
+    return _Factor(L, perm, on, (info == 0) & fits)
 
 
-def _solve_on(L: torch.Tensor, perm: torch.Tensor, on: torch.Tensor, rhs: torch.Tensor, x: torch.Tensor
-              ) -> torch.Tensor:
-    """x + Q_AA^-1 rhs_A, scattered back to the block's coordinates (rhs (R, K) in the problem's dtype)."""
-    r = torch.where(on, torch.gather(rhs, 1, perm), torch.zeros_like(on, dtype=rhs.dtype))
-    dx = torch.cholesky_solve(r.to(L.dtype)[:, :, None], L)[:, :, 0].to(x.dtype)
-    return x.scatter_add(1, perm, torch.where(on, dx, torch.zeros_like(dx)))
+#: a support that differs from the factored one by at most 1/_BORDER_SHARE of its size is bordered, not
+#: factored afresh (a solve with that many right-hand sides costs about half a factorization)
+_BORDER_SHARE = 8
+
+
+def _bordered(block: _Block, base: _Factor, guess: torch.Tensor, active: torch.Tensor, rank: int
+              ) -> _Factor | None:
+    """The factor of Q_AA for the support A of ``guess`` (R, K) on the ``active`` rows from ``base``'s
+    Cholesky factor, bordered by the coordinates that joined and left (inactive rows keep base's support);
+    None where an active row changed and base failed there, or the change is too large to pay."""
+    support = guess != 0
+    in_base = torch.zeros_like(support).scatter_(1, base.perm, base.on)  # perm's entries are distinct
+    support = torch.where(active[:, None], support, in_base)
+    add = support & ~in_base
+    drop = base.on & ~torch.gather(support, 1, base.perm)
+    n_add, n_drop = add.sum(1), drop.sum(1)
+    changed = (n_add + n_drop) > 0
+    p, d = int(n_add.max()), int(n_drop.max())
+    if bool((changed & ~base.fine).any()) or _BORDER_SHARE * (p + d) > base.perm.shape[1]:
+        return None
+    if p + d == 0:
+        return _Factor(base.L, base.perm, base.on, base.fine & (support.sum(1) <= rank))
+    L, perm, on = base.L, base.perm, base.on
+    order = torch.argsort((~add).to(torch.int8), dim=1, stable=True)[:, :p]
+    add_idx, add_on = order, torch.gather(add, 1, order)
+    drop_pos = torch.argsort((~drop).to(torch.int8), dim=1, stable=True)[:, :d]
+    drop_on = torch.gather(drop, 1, drop_pos)
+    Q, k = block.Q, block.size
+    Q_p = torch.gather(Q, 2, add_idx[:, None, :].expand(-1, k, -1))  # (R, K, p)
+    Q_bp = torch.gather(Q_p, 1, perm[:, :, None].expand(-1, -1, p)) * (on[:, :, None] & add_on[:, None, :])
+    E = L.new_zeros(L.shape[0], L.shape[1], d).scatter_(1, drop_pos[:, None, :], drop_on[:, None, :].to(L.dtype))
+    Y = torch.linalg.solve_triangular(L, torch.cat([Q_bp, E], 2), upper=False)
+    G = L.new_zeros(L.shape[0], p + d, p + d)
+    G[:, :p, :p] = _mask_padding_(torch.gather(Q_p, 1, add_idx[:, :, None].expand(-1, -1, p)), add_on)
+    G.diagonal(dim1=1, dim2=2)[:, p:].add_((~drop_on).to(L.dtype))  # the identity on the padding
+    LU, pivots, info = torch.linalg.lu_factor_ex(G - Y.mT @ Y)
+    fine = base.fine & (info == 0) & (support.sum(1) <= rank)
+    return _Factor(L, perm, on, fine, add_idx, add_on, drop, Y, (LU, pivots))
 
 
 def _newton(block: _Block, x: torch.Tensor, lam: float, steps: int, rank: int, refinements: int) -> torch.Tensor:
@@ -202,8 +280,9 @@ def _newton(block: _Block, x: torch.Tensor, lam: float, steps: int, rank: int, r
             guess = torch.sign(u) * (u.abs() > step * lam)
         else:
             guess = last
-        x, factor = _active_set_step(block, x, grad, guess, last, factor, torch.isfinite(x[:, 0]), lam, rank)
-        x = torch.where(factor[3][:, None], x, torch.full_like(x, torch.nan))
+        x, factor, guess = _sign_consistent_step(block, x, grad, guess, last, factor, torch.isfinite(x[:, 0]), lam,
+                                                 rank)
+        x = torch.where(factor.fine[:, None], x, torch.full_like(x, torch.nan))
         if bool(x[:, 0].isnan().all()):  # every support singular: the next steps would be too
             break
         last = guess
@@ -224,43 +303,55 @@ def _momentum(n: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
     return torch.tensor([(t[k] - 1) / t[k + 1] for k in range(n)], dtype=dtype, device=device)
 
 
+def _led_by_zero(table: torch.Tensor) -> torch.Tensor:
+    """0 followed by ``table``."""
+    return torch.nn.functional.pad(table, (1, 0))
+
+
 def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: torch.Tensor, budget: int,
            check_every: int, rank: int, refinements: int, patience: int | None,
-           newton_steps: int = 2) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+           newton_steps: int = 2) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """FISTA with gradient restart on the block's lasso, iterating in the block's dtype from x (problem dtype),
     until each set's KKT violation (in the problem's dtype) is below ``tol`` (R,) lam, or ``budget``
     iterations. At the checks (every ``check_every``) Newton steps (``_newton``) are tried, spaced out while
     they fail: a result that passes the certificate ends the set, one that only lowers the objective restarts
     FISTA from it. With ``patience``, a set whose violation has not fallen by 10 % over that many checks
     and lies within 10x of the iteration dtype's rounding error of the gradient leaves as stalled. Returns x
-    (problem dtype), the iterations each set took and which sets stalled."""
+    (problem dtype), the iterations each set took, which sets stalled, and X_W^T x as the last check computed
+    it (the next round's residual; NaN rows where the budget ran out)."""
     wide = x.dtype
     out, iterations = x.clone(), torch.full_like(tol, budget, dtype=torch.long)
+    products = x.new_full((x.shape[0], block.n), torch.nan)
     stalled = torch.zeros_like(tol, dtype=torch.bool)
     live = torch.arange(x.shape[0], device=x.device)  # the batch's rows in the block; finished rows stay
     finished = torch.zeros_like(stalled)  # until half the rows have (each compaction copies the block)
-    x_low = x.to(block.Q.dtype)
-    y, step_low = x_low.clone(), step.to(x_low.dtype)
-    since_restart = torch.zeros_like(step, dtype=torch.long)  # iterations since each row's last restart
-    momentum = _momentum(max(_MOMENTUM_TABLE, 2 * check_every), x_low.dtype, x_low.device)
+    # the iterates as (R, 1, K) and per-row scalars as (R, 1, 1): the loop then needs no views
+    x_low = x.to(block.Q.dtype)[:, None, :]
+    y, step_low = x_low.clone(), step.to(x_low.dtype)[:, :, None]
+    # 1 + the iterations since each row's last restart, and the momentum table led by a 0 (a restart's): the
+    # lookup then needs no mask of its own
+    since_restart = torch.ones_like(step_low, dtype=torch.long)
+    momentum = _led_by_zero(_momentum(max(_MOMENTUM_TABLE, 2 * check_every), x_low.dtype, x_low.device))
     best, since = torch.full_like(tol, torch.inf), torch.zeros_like(iterations)
     newton_at, newton_gap = check_every, check_every
-    threshold = step_low * lam
+    threshold, c_low = step_low * lam, block.c_low[:, None, :]
     for it in range(1, budget + 1):  # fused: each torch call costs about what a block product does
-        grad_y = block.grad_low(y)
+        grad_y = torch.baddbmm(c_low, y, block.Q, beta=-1)
         u = torch.addcmul(y, step_low, grad_y, value=-1)
         x_new = u - u.clamp(-threshold, threshold)  # the soft threshold (prox of the step's lam ||.||_1)
         moved = x_new - x_low
-        restart = torch.linalg.vecdot(grad_y, moved)[:, None] > 0  # stepped against the momentum
-        y = torch.addcmul(x_new, momentum[since_restart].masked_fill_(restart, 0), moved)
-        since_restart = (since_restart + 1).masked_fill_(restart, 0)
+        restart = torch.bmm(grad_y, moved.mT) > 0  # stepped against the momentum
+        beta = torch.take(momentum, since_restart.masked_fill_(restart, 0))
+        y = torch.addcmul(x_new, beta, moved)
+        since_restart.add_(1)
         x_low = x_new
         if it % check_every and it != budget:
             continue
         if int(since_restart.max()) + check_every >= momentum.shape[0]:  # a row could outrun it: grown
-            momentum = _momentum(2 * momentum.shape[0], x_low.dtype, x_low.device)
-        x = x_low.to(wide)
-        grad = block.grad(x)
+            momentum = _led_by_zero(_momentum(2 * (momentum.shape[0] - 1), x_low.dtype, x_low.device))
+        x = x_low[:, 0].to(wide)
+        xw = block.product(x)
+        grad = block.grad_from(xw)
         violation = kkt_violation(grad, x, lam) / lam
         done = (violation < tol) & ~finished
         todo = ~done & ~finished
@@ -270,12 +361,13 @@ def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: 
                 todo.numel(), device=todo.device)
             sub = block if rows.numel() == x.shape[0] else block.rows(rows)
             p = _newton(sub, x[rows], lam, newton_steps, rank, refinements)
-            gp = sub.grad(p)
+            pw = sub.product(p)
+            gp = sub.grad_from(pw)
             ok = (kkt_violation(gp, p, lam) / lam < tol[rows]) & todo[rows]  # NaN (failed Cholesky): False
             better = ok | (sub.objective(gp, p, lam) < sub.objective(sub.grad(x[rows]), x[rows], lam)) & todo[rows]
-            x[rows[better]] = p[better]
-            x_low[rows[better]], y[rows[better]], since_restart[rows[better]] = p[better].to(
-                x_low.dtype), p[better].to(x_low.dtype), 0  # a lower start: FISTA restarts there
+            x[rows[better]], xw[rows[better]] = p[better], pw[better]
+            x_low[rows[better], 0], y[rows[better], 0], since_restart[rows[better]] = p[better].to(
+                x_low.dtype), p[better].to(x_low.dtype), 1  # a lower start: FISTA restarts there
             done[rows[ok]] = True
             violation[rows[ok]] = 0.0
             # back off while the guesses fail, up to a bound: a slow FISTA tail is where Newton ends it
@@ -286,23 +378,24 @@ def _fista(block: _Block, x: torch.Tensor, lam: float, step: torch.Tensor, tol: 
             improved = violation < 0.9 * best
             best = torch.where(improved, violation, best)
             since = torch.where(improved, torch.zeros_like(since), since + 1)
-            rounding = (block.grad_low(x_low).to(wide) - grad).abs().amax(-1)  # the iteration dtype's error
+            rounding = (block.grad_low(x_low[:, 0]).to(wide) - grad).abs().amax(-1)  # the iteration dtype's error
             stuck = todo & ~done & (since >= patience) & (violation * lam <= 10 * rounding)
             stalled[live[stuck]] = True
             leave = leave | stuck
         if bool(leave.any()):
-            out[live[leave]], iterations[live[leave]] = x[leave], it
+            out[live[leave]], iterations[live[leave]], products[live[leave]] = x[leave], it, xw[leave]
             finished |= leave
         if bool(finished.all()):
-            return out, iterations, stalled
+            return out, iterations, stalled, products
         if 2 * int(finished.sum()) >= finished.numel():
             keep = ~finished
             live, x_low, y, since_restart, step_low, threshold, tol, best, since, finished = (
                 live[keep], x_low[keep], y[keep], since_restart[keep], step_low[keep], threshold[keep], tol[keep],
                 best[keep], since[keep], finished[keep])
             block = block.rows(keep.nonzero()[:, 0])
-    out[live[~finished]] = x_low[~finished].to(wide)
-    return out, iterations, stalled
+            c_low = block.c_low[:, None, :]
+    out[live[~finished]] = x_low[~finished, 0].to(wide)
+    return out, iterations, stalled, products
 
 
 def solve_lasso(X: torch.Tensor, teacher: torch.Tensor, lam: float, lam_max: torch.Tensor, *, tol: float = 1e-7,
@@ -333,17 +426,20 @@ def solve_lasso(X: torch.Tensor, teacher: torch.Tensor, lam: float, lam_max: tor
     newton_every = validate_int("newton_every", newton_every)
     newton_steps = validate_int("newton_steps", newton_steps, minimum=0)
     wide = X.dtype
-    y, b = _labels(X, teacher)
-    newton_step = X.shape[1] * X.shape[2] / torch.linalg.vector_norm(X, dim=(1, 2)).square()  # 1 / mean diag
+    y, b = X.new_empty(X.shape[0], X.shape[2]), torch.empty_like(teacher)
+    newton_step = torch.empty_like(teacher[:, :1])
     result = _Result(torch.zeros_like(teacher), torch.zeros_like(teacher[:, 0]),
                      torch.zeros(X.shape[0], dtype=torch.long, device=X.device))
     options = dict(lam=lam, tol=tol, max_iter=max_iter, check_every=check_every, min_add=min_add,
                    newton_every=newton_every, newton_steps=newton_steps)
-    step, newton_step = (1.0 / lam_max).reshape(-1, 1).to(wide), newton_step.reshape(-1, 1)
+    step = (1.0 / lam_max).reshape(-1, 1).to(wide)
     chunk = sets_per_chunk(X.shape[0], X[0].numel() * X.element_size(), X.device, chunk_sets, _CHUNK_BYTES)
     for start in range(0, X.shape[0], chunk):
         sets = torch.arange(start, min(start + chunk, X.shape[0]), device=X.device)
         part = slice(start, start + chunk)
+        y[part], b[part] = _labels(X[part], teacher[part])  # per chunk: its X stays in the cache for the rounds
+        newton_step[part] = X.shape[1] * X.shape[2] / torch.linalg.vector_norm(X[part], dim=(1, 2), keepdim=True
+                                                                                ).square()[:, :, 0]  # 1 / mean diag
         stalled = _rounds(_Batch(sets, X[part], y[part], b[part], step[part], newton_step[part],
                                  torch.zeros_like(teacher[part]), torch.zeros_like(sets)),
                           torch.float32 if wide == torch.float64 else wide, result, **options)
@@ -356,7 +452,8 @@ def solve_lasso(X: torch.Tensor, teacher: torch.Tensor, lam: float, lam_max: tor
 
 
 def _labels(X: torch.Tensor, teacher: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """y = X^T T (the residual of S is X^T S - y) and b = Sigma T = X y / N (the gradient is Sigma S - b)."""
+    """y = X^T T (the residual of S is X^T S - y) and b = Sigma T = X y / N (the gradient is Sigma S - b; at
+    S = 0 it is -b, the same numbers as through X)."""
     y = torch.bmm(teacher[:, None, :], X)[:, 0]
     return y, torch.bmm(y[:, None, :], X.transpose(1, 2))[:, 0] / X.shape[2]
 
@@ -412,8 +509,9 @@ _NEWTON_BACKOFF = 16
 
 
 #: whole-problem Newton is tried only once a round adds at most 1/_SETTLED of the working set (earlier, the
-#: support is still growing and the guess fails: each failed try costs a few factorizations)
-_SETTLED = 10
+#: support is still growing and the guess fails: each failed try costs a few factorizations). 4, not 10, since
+#: guesses are bordered and their sign flips dropped: the sparse teacher at lam = 5e-3 then skips a round
+_SETTLED = 4
 
 #: a zero of the working set whose |gradient| is below this share of lam may leave it (it is far from joining)
 _PRUNE_BELOW = 0.9
@@ -428,12 +526,19 @@ def _rounds(batch: _Batch, dtype: torch.dtype, result: _Result, *, lam: float, t
     block = _Block(batch.X, dtype, capacity=min(batch.X.shape[1], max(4 * min_add, rank)))
     stalled_sets = []
     newton_at = newton_gap = newton_every
-    settled = False
+    settled, product = False, None  # X_W^T S, as the last round's FISTA computed it
     while batch.sets.numel():
         S = batch.S
-        residual = (torch.bmm(S.gather(1, block.idx)[:, None, :], block.XW)[:, 0] if block.size  # S = 0 off it
-                    else torch.bmm(S[:, None, :], batch.X)[:, 0]) - batch.y  # X^T S - y
-        grad = torch.bmm(residual[:, None, :], batch.X.transpose(1, 2))[:, 0] / rank
+        if block.size:  # S = 0 off the working set: its residual X^T S - y through those rows
+            if product is None or bool(product[:, 0].isnan().any()):
+                product = block.product(S.gather(1, block.idx))
+            residual, product = product - batch.y, None
+            grad = torch.bmm(residual[:, None, :], batch.X.transpose(1, 2))[:, 0] / rank
+        elif bool(S.any()):
+            grad = torch.bmm((torch.bmm(S[:, None, :], batch.X)[:, 0] - batch.y)[:, None, :],
+                             batch.X.transpose(1, 2))[:, 0] / rank
+        else:
+            grad = -batch.b  # the same numbers as through X (0 - y = -y exactly, and negation commutes)
         violation = kkt_violation(grad, S, lam) / lam
         done = violation < tol
         if bool(done.any()):
@@ -445,7 +550,7 @@ def _rounds(batch: _Batch, dtype: torch.dtype, result: _Result, *, lam: float, t
             raise NotConvergedError(f"lasso at lam={lam:g} not converged after max_iter={max_iter} iterations: "
                                     f"largest KKT violation {float(violation.max()):.3g} lam, tol={tol:g}")
         if newton_steps and int(batch.used.min()) >= newton_at and settled:
-            found, ok, v = _pdas(batch, block, lam, tol, newton_steps, rank)
+            found, ok, v = _pdas(batch, block, lam, tol, newton_steps, rank, grad)
             if bool(ok.any()):
                 block, grad, violation = _retire(batch, block, result, ok, found[ok], v[ok], grad, violation)
                 if not batch.sets.numel():
@@ -463,35 +568,39 @@ def _rounds(batch: _Batch, dtype: torch.dtype, result: _Result, *, lam: float, t
         settled = _SETTLED * int(valid.sum(1).max()) <= block.size
         x = torch.where(block.valid, torch.gather(S, 1, block.idx), torch.zeros_like(block.c))
         inner_tol = torch.clamp(0.2 * violation, min=0.5 * tol)  # loose while the working set is still growing
-        x, its, stalled = _fista(block, x, lam, batch.step, inner_tol, budget, check_every, rank,
-                                 refinements=1 if exact else 2, patience=None if exact else 4)
+        x, its, stalled, product = _fista(block, x, lam, batch.step, inner_tol, budget, check_every, rank,
+                                          refinements=1 if exact else 2, patience=None if exact else 4)
         batch.used = batch.used + its
         batch.S = torch.zeros_like(S).scatter_add_(1, block.idx, torch.where(block.valid, x, torch.zeros_like(x)))
         if bool(stalled.any()):
             result.record(batch, stalled, batch.S[stalled], torch.full_like(violation[stalled], torch.nan))
             stalled_sets.append(batch.sets[stalled])
-            block = batch.keep(~stalled, block)
+            block, product = batch.keep(~stalled, block), product[~stalled]
     return torch.cat(stalled_sets) if stalled_sets else batch.sets[:0]
 
 
-def _pdas(batch: _Batch, block: _Block, lam: float, tol: float, steps: int, rank: int
+def _pdas(batch: _Batch, block: _Block, lam: float, tol: float, steps: int, rank: int, grad: torch.Tensor
           ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Semismooth Newton (primal-dual active set) steps on the whole problem from the batch's S: support and
     signs from one prox step of length 1 / mean diag Sigma (bolder than FISTA's 1 / lam_max), the lasso solved
     on that support (``_active_set_step``, the working set grown to hold it; a repeated guess refines its
-    point instead), repeated; every point is certified through X in the problem's dtype. Returns the
-    certified points (R, D), which sets have one, and their violation / lam; the caller keeps only those (a
-    failed guess may sit far off)."""
+    point instead), repeated; every point is certified through X in the problem's dtype. ``grad`` is S's
+    gradient, which the caller has just computed (and found S not certified). Returns the certified points
+    (R, D), which sets have one, and their violation / lam; the caller keeps only those (a failed guess may
+    sit far off)."""
     X, S = batch.X, batch.S
     found, certified = S.clone(), torch.zeros_like(S[:, 0], dtype=torch.bool)
     violation = torch.full_like(S[:, 0], torch.inf)
     last = factor = None  # the last guess on the block's coordinates, and its factor
-    for k in range(steps + 1):  # S lies on the working set: its residual through those rows of X
-        residual = torch.bmm((S.gather(1, block.idx) * block.valid)[:, None, :], block.XW)[:, 0] - batch.y
-        grad = torch.bmm(residual[:, None, :], X.transpose(1, 2))[:, 0] / X.shape[2]
-        v = kkt_violation(grad, S, lam) / lam
-        new_ok = (v < tol) & ~certified  # NaN compares False
-        found[new_ok], violation[new_ok], certified = S[new_ok], v[new_ok], certified | new_ok
+    for k in range(steps + 1):
+        if k:  # S lies on the working set: its residual through those rows of X
+            alive = ~certified & torch.isfinite(S).all(1)  # a NaN row (a singular guess) stays NaN: not tried
+            if not bool(alive.any()):
+                break
+            grad = torch.where(alive[:, None], _pdas_gradient(batch, block, S, grad, alive), torch.nan)
+            v = kkt_violation(grad, S, lam) / lam
+            new_ok = (v < tol) & ~certified  # NaN compares False
+            found[new_ok], violation[new_ok], certified = S[new_ok], v[new_ok], certified | new_ok
         if k == steps or bool(certified.all()):
             break
         u = S - batch.newton_step * grad
@@ -504,31 +613,63 @@ def _pdas(batch: _Batch, block: _Block, lam: float, tol: float, steps: int, rank
             new = torch.argsort((~missing).to(torch.int8), dim=1, stable=True)[:, :int(missing.sum(1).max())]
             block.grow(X, batch.b, new, torch.gather(missing, 1, new))
         g = guess.gather(1, block.idx) * block.valid
-        x, factor = _active_set_step(block, S.gather(1, block.idx) * block.valid, grad.gather(1, block.idx), g,
-                                     last, factor, fits & ~certified, lam, rank)
+        x, factor, g = _sign_consistent_step(block, S.gather(1, block.idx) * block.valid, grad.gather(1, block.idx),
+                                             g, last, factor, fits & ~certified, lam, rank)
         S = torch.zeros_like(S).scatter_add_(1, block.idx, torch.where(block.valid, x, torch.zeros_like(x)))
-        S = torch.where((fits & factor[3])[:, None], S, torch.full_like(S, torch.nan))
+        S = torch.where((fits & factor.fine)[:, None], S, torch.full_like(S, torch.nan))
         last = g
     return found, certified, violation
 
 
+def _pdas_gradient(batch: _Batch, block: _Block, S: torch.Tensor, grad: torch.Tensor, rows: torch.Tensor
+                   ) -> torch.Tensor:
+    """S's gradient through X on the sets ``rows`` (a mask; S lies on the working set), ``grad`` kept on the
+    others (sets already certified: a batched product would stream their X for nothing)."""
+    X, x = batch.X, S.gather(1, block.idx) * block.valid
+    if bool(rows.all()):
+        residual = torch.bmm(x[:, None, :], block.XW)[:, 0] - batch.y
+        return torch.bmm(residual[:, None, :], X.transpose(1, 2))[:, 0] / X.shape[2]
+    grad = grad.clone()
+    for r in rows.nonzero()[:, 0].tolist():
+        residual = torch.bmm(x[r:r + 1, None, :], block.XW[r:r + 1])[:, 0] - batch.y[r:r + 1]
+        grad[r] = torch.bmm(residual[:, None, :], X[r:r + 1].transpose(1, 2))[0, 0] / X.shape[2]
+    return grad
+
+
+def _sign_consistent_step(block: _Block, x: torch.Tensor, grad: torch.Tensor, guess: torch.Tensor,
+                          last: torch.Tensor | None, factor: _Factor | None, active: torch.Tensor, lam: float,
+                          rank: int) -> tuple[torch.Tensor, _Factor, torch.Tensor]:
+    """``_active_set_step``, then once more without the coordinates whose solution took the sign opposite to
+    their guess (on the ``active`` rows that have any): they cannot be non-zero at a lasso solution with those
+    signs, and leaving them out here spares a step through X that would only find them. Returns x, the factor
+    and the guess that x solves."""
+    out, factor = _active_set_step(block, x, grad, guess, last, factor, active, lam, rank)
+    flipped = (torch.sign(out) != guess) & (guess != 0) & active[:, None]
+    if not bool(flipped.any()):
+        return out, factor, guess
+    guess = torch.where(flipped, torch.zeros_like(guess), guess)
+    again, factor = _active_set_step(block, x, grad, guess, None, factor, active, lam, rank)  # afresh: a new guess
+    return torch.where(flipped.any(1, keepdim=True), again, out), factor, guess
+
+
 def _active_set_step(block: _Block, x: torch.Tensor, grad: torch.Tensor, guess: torch.Tensor,
-                     last: torch.Tensor | None, factor: tuple | None, active: torch.Tensor, lam: float, rank: int
-                     ) -> tuple[torch.Tensor, tuple]:
+                     last: torch.Tensor | None, factor: _Factor | None, active: torch.Tensor, lam: float, rank: int
+                     ) -> tuple[torch.Tensor, _Factor]:
     """One Newton step on the block towards the lasso solution with the support and signs of ``guess`` (R, K),
     from x with gradient ``grad`` (both on the block's coordinates, problem dtype). A row whose guess repeats
     ``last`` (x then lies on that support) is refined: x - Q_AA^-1 (grad_A + lam s_A), its residual taken
-    from ``grad`` in the problem's dtype, and ``factor`` reused unless an ``active`` row's guess changed;
-    a new guess is solved afresh, Q_AA x_A = c_A - lam s_A, accurate to the iteration dtype. Returns x and
-    the factor (``_factor``'s tuple)."""
+    from ``grad`` in the problem's dtype, and ``factor`` reused unless an ``active`` row's guess changed; then
+    a support close to the factored one is bordered (``_bordered``), any other factored afresh. A new guess is
+    solved afresh, Q_AA x_A = c_A - lam s_A, accurate to the iteration dtype. Returns x and the factor."""
     same = torch.zeros_like(active) if last is None else active & (
         torch.nn.functional.pad(last, (0, guess.shape[1] - last.shape[1])) == guess).all(1)
-    if factor is None or not bool(same[active].all()):
+    if factor is None:
         factor = _factor(block, guess, rank)
-    L, perm, on, _ = factor
+    elif not bool(same[active].all()):
+        factor = _bordered(block, factor, guess, active, rank) or _factor(block, guess, rank)
     sign = torch.sign(guess)
-    return _solve_on(L, perm, on, torch.where(same[:, None], -(grad + lam * sign), block.c - lam * sign),
-                     torch.where(same[:, None], x, torch.zeros_like(x))), factor
+    return factor.solve(torch.where(same[:, None], -(grad + lam * sign), block.c - lam * sign),
+                        torch.where(same[:, None], x, torch.zeros_like(x))), factor
 
 
 def _new_coordinates(S: torch.Tensor, grad: torch.Tensor, lam: float, block: _Block,
