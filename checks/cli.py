@@ -530,7 +530,7 @@ def sweep(name: str | None, list_: bool, grid: tuple[str, ...], out: str | None,
 
 
 WORKLOADS = ("gen_linear", "two_layer", "relu", "lasso", "sweep")
-DEFAULT_WORKLOADS = WORKLOADS[:3]  # `lasso` (minutes) and `sweep` (local clusters): only when asked for
+DEFAULT_WORKLOADS = WORKLOADS[:4]  # `sweep` (local clusters): only when asked for
 
 
 @main.command()

@@ -21,7 +21,7 @@ COMMANDS = {
     "figures": ["figures", "--profile", "tiny", "--out", "{out}/figures", "-q"],
     "report": ["report", "--profile", "tiny", "--only", "mp_lambda_R", "--out", "{out}/report.html"],
     "bench": ["bench", "--epochs-scale", "0.01", "--sets", "2", "--net-sets", "2", "--baseline-sets", "1",
-              "--json", "{out}/bench.json", "-q"],
+              "--lasso-sets", "1", "--lasso-repeats", "1", "--json", "{out}/bench.json", "-q"],
     "floors": ["floors", "--json", "{out}/floors.json", "-q"],
     "sweep": ["sweep", "ridge_correction", "--grid", "q=0.5", "--grid", "D=40", "--workers", "1",
               "--out", "{out}/sweep", "-q"],
@@ -103,7 +103,7 @@ def test_bench_completes_with_every_default_workload(runs):
     out, results = runs
     _ok(results["bench"])
     data = json.loads((out / "bench.json").read_text())
-    assert set(data) == {"floors", "gen_linear", "two_layer", "relu"}
+    assert set(data) == {"floors", "gen_linear", "two_layer", "relu", "lasso"}
     for name in ("gen_linear", "two_layer", "relu"):  # every default workload is held to its floor
         assert data[name]["floor_seconds"] > 0 and data[name]["ours_over_floor"] > 0, data[name]
 
