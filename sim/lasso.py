@@ -455,7 +455,12 @@ def _labels(X: torch.Tensor, teacher: torch.Tensor) -> tuple[torch.Tensor, torch
     """y = X^T T (the residual of S is X^T S - y) and b = Sigma T = X y / N (the gradient is Sigma S - b; at
     S = 0 it is -b, the same numbers as through X)."""
     y = torch.bmm(teacher[:, None, :], X)[:, 0]
-    return y, torch.bmm(y[:, None, :], X.transpose(1, 2))[:, 0] / X.shape[2]
+    return y, _through_X(X, y)
+
+
+def _through_X(X: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
+    """X r / N (R, D) for r (R, N): with r = X^T S - y, S's gradient Sigma S - b, one pass through X."""
+    return torch.bmm(residual[:, None, :], X.transpose(1, 2))[:, 0] / X.shape[2]
 
 
 @dataclass
@@ -532,11 +537,9 @@ def _rounds(batch: _Batch, dtype: torch.dtype, result: _Result, *, lam: float, t
         if block.size:  # S = 0 off the working set: its residual X^T S - y through those rows
             if product is None or bool(product[:, 0].isnan().any()):
                 product = block.product(S.gather(1, block.idx))
-            residual, product = product - batch.y, None
-            grad = torch.bmm(residual[:, None, :], batch.X.transpose(1, 2))[:, 0] / rank
+            grad, product = _through_X(batch.X, product - batch.y), None
         elif bool(S.any()):
-            grad = torch.bmm((torch.bmm(S[:, None, :], batch.X)[:, 0] - batch.y)[:, None, :],
-                             batch.X.transpose(1, 2))[:, 0] / rank
+            grad = _through_X(batch.X, torch.bmm(S[:, None, :], batch.X)[:, 0] - batch.y)
         else:
             grad = -batch.b  # the same numbers as through X (0 - y = -y exactly, and negation commutes)
         violation = kkt_violation(grad, S, lam) / lam
@@ -627,12 +630,11 @@ def _pdas_gradient(batch: _Batch, block: _Block, S: torch.Tensor, grad: torch.Te
     others (sets already certified: a batched product would stream their X for nothing)."""
     X, x = batch.X, S.gather(1, block.idx) * block.valid
     if bool(rows.all()):
-        residual = torch.bmm(x[:, None, :], block.XW)[:, 0] - batch.y
-        return torch.bmm(residual[:, None, :], X.transpose(1, 2))[:, 0] / X.shape[2]
+        return _through_X(X, torch.bmm(x[:, None, :], block.XW)[:, 0] - batch.y)
     grad = grad.clone()
     for r in rows.nonzero()[:, 0].tolist():
-        residual = torch.bmm(x[r:r + 1, None, :], block.XW[r:r + 1])[:, 0] - batch.y[r:r + 1]
-        grad[r] = torch.bmm(residual[:, None, :], X[r:r + 1].transpose(1, 2))[0, 0] / X.shape[2]
+        one = slice(r, r + 1)
+        grad[r] = _through_X(X[one], torch.bmm(x[one, None, :], block.XW[one])[:, 0] - batch.y[one])[0]
     return grad
 
 
