@@ -344,17 +344,14 @@ def train(
         G = gram(X.to(dt))
     gammas = _init_coefficients(hyper, setting.epochs) if route in SPAN_ROUTES else None
     t1 = time.perf_counter()
-    r, m, d, n = setting.n_sets, len(setting.methods), setting.dim, setting.n_samples
+    r, m, d = setting.n_sets, len(setting.methods), setting.dim
     gen_hist = torch.empty(setting.epochs + 1, r, m, dtype=dt, device=X.device)
     tr_hist = torch.empty_like(gen_hist)
     students = torch.empty(r, m, d, dtype=dt, device=X.device)
-    # the matrix each epoch streams, per set; the span routes' also hold their five (M, N) vectors (the tridiagonal
-    # route: and the diagonals), and their chunks are sized for one core's L2 (at D = 1000: one set, 1.4x faster
-    # per epoch than four in L3)
-    per_set = {"X": d * n, "sigma": d * d, "rowspace": n * n + 5 * m * n,
-               "tridiagonal": TRIDIAGONAL_CHUNK_VECTORS * m * n + 2 * n}[route] * element_size(dt)
+    # the span routes' chunks are sized for one core's L2 (at D = 1000: one set, 1.4x faster per epoch than four
+    # in L3)
     budget = L2_BYTES if route in SPAN_ROUTES else CACHE_BYTES
-    chunk = sets_per_chunk(r, per_set, X.device, setting.chunk_sets, budget)
+    chunk = sets_per_chunk(r, chunk_bytes_per_set(route, setting), X.device, setting.chunk_sets, budget)
     for lo in range(0, r, chunk):
         part = slice(lo, min(lo + chunk, r))
         chunk_teacher = teacher[part, None, :] if teacher.dim() == 2 else teacher
@@ -410,6 +407,15 @@ def _from_tridiagonal(tri: Tridiagonal, setting: LinearSetting):
         return None, torch.stack([lo, tri.extreme("max")], dim=1), forms.eigenvalues
     spectrum = tri.eigenvalues()
     return spectrum, extremes_of(spectrum, setting.zero_tol), None
+
+
+def chunk_bytes_per_set(route: str, setting: LinearSetting) -> int:
+    """One data set's working set on ``route``, the unit of its chunks: the matrix each epoch streams (X, Sigma_tr
+    or G), with the span routes' five (M, N) vectors (the tridiagonal route: and T's two diagonals instead of G)."""
+    m, d, n = len(setting.methods), setting.dim, setting.n_samples
+    elements = {"X": d * n, "sigma": d * d, "rowspace": n * n + 5 * m * n,
+                "tridiagonal": TRIDIAGONAL_CHUNK_VECTORS * m * n + 2 * n}[route]
+    return elements * element_size(setting.dtype)
 
 
 #: the tridiagonal route's vector traffic per epoch, in (M, N) vectors read or written (``_train_chunk_rowspace``

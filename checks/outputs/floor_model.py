@@ -35,11 +35,13 @@ from gentoys.sim.linear import (
     SYMMETRIC_GRAM_MIN_N,
     TRIDIAGONAL_EXTREMES,
     LinearSetting,
+    chunk_bytes_per_set,
     gradient_route,
 )
 
 
-#: slices of the tridiagonal reduction's matrix-vector half (each charged at the level of its smallest trailing triangle)
+#: slices of the tridiagonal reduction's matrix-vector half (each charged at the level of its smallest trailing
+#: triangle)
 EIGVALSH_SLICES = 8
 
 
@@ -97,12 +99,13 @@ def linear_phases(s: LinearSetting) -> list[Phase]:
     (M x N) by G, 2 M N^2 flops, reads G; and 18 M N (17 M N on the last epoch, fewer without momentum or
     decay) elements of vector traffic. The final students: (M x N) by X^T, 2 M N D flops, reads X.
 
-    The tridiagonal route (with its own extremes, on a CPU) forms only G's lower triangle (BLAS syrk: N (N + 1) / 2
-    entries of 2 D flops, the 1/N inside), reduces it in place (no copy, the same flops), the extremes'
-    bisection is O(N) (left out), and it carries u, w and the final a through the reflectors: 2 N^2 flops per vector (4 k for a reflector
-    of length k; lengths N - 1 .. 1), the reflectors (N (N - 1) / 2 elements) read once per pass, two passes. Its epochs have no
-    product with G: the tridiagonal one is vector traffic, 27 M N elements per epoch (18 on the last: gamma u - w
-    3, c + T a 9, the dot products 6; then the updates 9, fewer without momentum or decay).
+    The tridiagonal route (with its own extremes, on a CPU) forms only one triangle of G (BLAS syrk:
+    N (N + 1) / 2 entries of 2 D flops, the 1/N inside), reduces it in place (no copy, the same flops), the
+    extremes' bisection is O(N) (left out), and it carries u, w and the final a through the reflectors: 2 N^2
+    flops per vector (4 k for a reflector of length k; lengths N - 1 .. 1), the reflectors (N (N - 1) / 2
+    elements) read once per pass, two passes. Its epochs have no product with G: the tridiagonal one is vector
+    traffic, 27 M N elements per epoch (18 on the last: gamma u - w 3, c + T a 9, the dot products 6; then the
+    updates 9, fewer without momentum or decay).
     """
     route = gradient_route(s)
     if route not in SPAN_ROUTES:
@@ -114,7 +117,7 @@ def linear_phases(s: LinearSetting) -> list[Phase]:
     e, dt = element_size(s.dtype), _dtype_name(s.dtype)
     x_all = r * d * n * e  # every design matrix: what the one-pass phases walk through
     gram_all = r * n * n * e
-    per_set = 5 * m * n + 2 * n if tridiagonal else n * n + 5 * m * n
+    per_set = chunk_bytes_per_set(route, s) // e  # elements; the trainer's own chunks
     chunk = sets_per_chunk(r, per_set * e, resolve_device(s.device), s.chunk_sets, L2_BYTES)
     betas = any(name.startswith("momentum") for name in s.methods)
     decays = any(name.endswith("ridge") for name in s.methods)
@@ -205,7 +208,8 @@ def network_phases(s: networks.NetworkSetting) -> list[Phase]:
     if s.model == "two_layer":
         resident = chunk * (2 * k * p + n * d) * e  # M, buffers, X
         phases = [
-            Phase("products V M^T, M^T g", r * (epochs + 1) * 4 * k * p, r * (epochs + 1) * 2 * k * p * e, resident, dt),
+            Phase("products V M^T, M^T g", r * (epochs + 1) * 4 * k * p, r * (epochs + 1) * 2 * k * p * e, resident,
+                  dt),
             Phase("products with X and X^T", r * (epochs + 1) * 4 * k * d * n, r * (epochs + 1) * 2 * n * d * e,
                   resident, dt),
         ]
